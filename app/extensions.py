@@ -1,0 +1,92 @@
+"""Extension objects, created unbound and initialised by the factory."""
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask, current_app, g, request
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from app.private.auth import key_fingerprint
+
+log = logging.getLogger(__name__)
+
+CORS_HEADERS = ["Content-Type", "Authorization", "X-API-Key", "X-Request-ID", "Idempotency-Key"]
+CORS_EXPOSE = ["X-Request-ID", "Idempotent-Replayed", "Retry-After"]
+
+
+def rate_limit_key() -> str:
+    """Key requests on the API key when one is sent (hashed), else on the client address."""
+    api_key = request.headers.get("X-API-Key")
+    if api_key:
+        return "key:" + key_fingerprint(api_key)
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return "jwt:" + key_fingerprint(auth[7:].strip())
+    return "ip:" + (get_remote_address() or "unknown")
+
+
+cors = CORS()
+limiter = Limiter(key_func=rate_limit_key)
+
+
+class RedisClient:
+    """A Redis connection built on first use from REDIS_URL; None when Redis is not configured."""
+
+    def __init__(self) -> None:
+        self._clients: dict[str, redis.Redis] = {}
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["redis_client"] = self
+
+    def get(self, url: str | None = None) -> redis.Redis | None:
+        url = url or current_app.config.get("REDIS_URL")
+        if not url:
+            return None
+        client = self._clients.get(url)
+        if client is None:
+            client = redis.Redis.from_url(
+                url, socket_connect_timeout=1.0, socket_timeout=2.0, health_check_interval=30
+            )
+            self._clients[url] = client
+        return client
+
+
+redis_client = RedisClient()
+
+
+def init_extensions(app: Flask) -> None:
+    """Initialise CORS, the rate limiter and the Redis client from app.config."""
+    cors.init_app(
+        app,
+        resources={r"/*": {"origins": app.config["ALLOWED_ORIGINS"]}},
+        allow_headers=CORS_HEADERS,
+        expose_headers=CORS_EXPOSE,
+        methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+    )
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if redis_url else {}
+    )
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True  # Redis down: log, let requests through
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["RATELIMIT_KEY_PREFIX"] = "wamsvc"
+    limiter.init_app(app)
+    limiter.request_filter(_exempt_from_rate_limit)
+    redis_client.init_app(app)
+
+
+def _exempt_from_rate_limit() -> bool:
+    """Meta's webhooks, health probes and the docs are never rate limited."""
+    path = request.path
+    if path.startswith("/health") or path.startswith("/swaggerui") or path in ("/docs", "/docs/", "/swagger.json"):
+        return True
+    return path.rstrip("/") == "/api/v1/webhooks"
+
+
+def request_id() -> str:
+    """The current request's id, or '-' outside a request."""
+    return getattr(g, "request_id", "-")

@@ -1,0 +1,1 @@
+"""Security primitives: credentials, webhook signatures and phone-number normalisation."""

@@ -1,0 +1,1 @@
+"""Queries and writes; never commit. Integrity errors become domain errors here."""

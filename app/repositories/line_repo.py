@@ -1,0 +1,72 @@
+"""Messaging lines and their daily quota, reserved with single atomic statements."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.orm import Session
+
+from database.models import MessagingLine
+
+
+class LineRepository:
+    """Rows of messaging_lines."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def list(self) -> list[MessagingLine]:
+        return list(self.session.scalars(select(MessagingLine).order_by(MessagingLine.line_id)))
+
+    def get(self, line_id: str) -> MessagingLine | None:
+        return self.session.scalar(select(MessagingLine).where(MessagingLine.line_id == line_id))
+
+    def get_by_phone_number_id(self, phone_number_id: str) -> MessagingLine | None:
+        return self.session.scalar(select(MessagingLine).where(MessagingLine.phone_number_id == phone_number_id))
+
+    def add(self, line: MessagingLine) -> MessagingLine:
+        self.session.add(line)
+        return line
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def reserve_quota(self, line_id: str, today: date) -> int | None:
+        """Take one unit of today's quota in one statement; return the new count, or None when used up.
+
+        The day rollover is part of the same statement, and PostgreSQL re-checks the WHERE clause
+        against the latest row version after waiting on a concurrent update, so this stays exact.
+        """
+        line = MessagingLine.__table__.c
+        statement = (
+            update(MessagingLine.__table__)
+            .where(line.line_id == line_id)
+            .where(line.max_daily_messages > 0)
+            .where(
+                or_(
+                    line.last_reset_date.is_(None),
+                    line.last_reset_date != today,
+                    line.current_daily_count < line.max_daily_messages,
+                )
+            )
+            .values(
+                current_daily_count=case(
+                    (line.last_reset_date == today, line.current_daily_count + 1), else_=1
+                ),
+                last_reset_date=today,
+            )
+            .returning(line.current_daily_count)
+        )
+        return self.session.execute(statement).scalar()
+
+    def release_quota(self, line_id: str, reserved_on: date) -> bool:
+        """Give back one unit reserved on reserved_on; a unit from an earlier day is already gone."""
+        line = MessagingLine.__table__.c
+        statement = (
+            update(MessagingLine.__table__)
+            .where(line.line_id == line_id)
+            .where(line.last_reset_date == reserved_on)
+            .where(line.current_daily_count > 0)
+            .values(current_daily_count=line.current_daily_count - 1)
+        )
+        return self.session.execute(statement).rowcount == 1

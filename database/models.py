@@ -1,0 +1,164 @@
+"""Tables. Behaviour that needs atomicity lives in repositories, not here."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from database.connection import db
+from database.types import UTCDateTime, utcnow
+
+LINE_FK = "messaging_lines.line_id"
+
+
+class BaseModel(db.Model):
+    """A UUID primary key and UTC creation and update times."""
+
+    __abstract__ = True
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    def to_dict(self, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Return the columns as JSON-ready values: UUIDs as strings, times in ISO 8601."""
+        result: dict[str, Any] = {}
+        for column in self.__table__.columns:
+            if column.key in exclude:
+                continue
+            result[column.key] = _jsonable(getattr(self, column.key))
+        return result
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+class MessagingLine(BaseModel):
+    """A business phone number and its daily quota. Identity comes from configuration."""
+
+    __tablename__ = "messaging_lines"
+
+    line_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    phone_number_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    phone_number: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    webhook_url: Mapped[str | None] = mapped_column(String(2048))
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    max_daily_messages: Mapped[int] = mapped_column(Integer, nullable=False, default=1000)
+    current_daily_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_reset_date: Mapped[date | None] = mapped_column(Date)
+    # Fields changed through the API; a config sync leaves these alone.
+    api_overrides: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+
+
+class Contact(BaseModel):
+    """A WhatsApp user, keyed by the normalised (digits only) phone number."""
+
+    __tablename__ = "contacts"
+
+    phone_number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    wa_id: Mapped[str | None] = mapped_column(String(32))
+    is_blocked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_outbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_line_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_contacts_is_blocked_created_at", "is_blocked", "created_at", "id"),
+        Index("ix_contacts_created_at_id", "created_at", "id"),
+    )
+
+
+class Message(BaseModel):
+    """One WhatsApp message, outbound or inbound."""
+
+    __tablename__ = "messages"
+
+    # Nullable: a send that fails before Meta returns an id is still recorded.
+    whatsapp_message_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    line_id: Mapped[str | None] = mapped_column(String(64), ForeignKey(LINE_FK))
+    phone_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    message_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    direction: Mapped[str] = mapped_column(String(8), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    content: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    error: Mapped[dict | None] = mapped_column(JSON)
+    reply_to: Mapped[str | None] = mapped_column(String(128))
+    # Meta's timestamp for inbound messages; status times for outbound ones.
+    timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_messages_created_at_id", "created_at", "id"),
+        Index("ix_messages_phone_number_created_at", "phone_number", "created_at", "id"),
+        Index("ix_messages_line_id_created_at", "line_id", "created_at", "id"),
+        Index("ix_messages_status_created_at", "status", "created_at", "id"),
+        Index("ix_messages_direction_created_at", "direction", "created_at", "id"),
+        Index("ix_messages_message_type_created_at", "message_type", "created_at", "id"),
+    )
+
+
+class WebhookEvent(BaseModel):
+    """A webhook body exactly as Meta sent it, stored before it is processed."""
+
+    __tablename__ = "webhook_events"
+
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    line_id: Mapped[str | None] = mapped_column(String(64), ForeignKey(LINE_FK))
+    phone_number_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    raw_body: Mapped[str] = mapped_column(Text, nullable=False)
+    body_sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    processed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    retry_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        Index("ix_webhook_events_created_at_id", "created_at", "id"),
+        Index("ix_webhook_events_processed_created_at", "processed", "created_at", "id"),
+        Index("ix_webhook_events_event_type_created_at", "event_type", "created_at", "id"),
+        Index("ix_webhook_events_line_id_created_at", "line_id", "created_at", "id"),
+    )
+
+
+class Media(BaseModel):
+    """A media object at Meta: uploaded by us, or received in a webhook."""
+
+    __tablename__ = "media"
+
+    media_id: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    line_id: Mapped[str | None] = mapped_column(String(64), ForeignKey(LINE_FK))
+    mime_type: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(128))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    direction: Mapped[str] = mapped_column(String(8), nullable=False)
+    message_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (Index("ix_media_created_at_id", "created_at", "id"),)
