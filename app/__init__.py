@@ -35,19 +35,19 @@ class ServiceApi(Api):
 
 
 def create_app(config_name: str | None = None) -> Flask:
-    """Build the service: config, extensions, database, API, error handlers, request id, CLI."""
+    """Build the service: config, request id, extensions, database, API, error handlers, CLI."""
     config = get_config(config_name)
     app = Flask(__name__, instance_relative_config=False)
     app.logger.removeHandler(default_handler)  # everything goes through the root stdout handler
     app.config.update(config.as_flask_config())
     app.extensions["service_config"] = config
     configure_logging(app.config["LOG_LEVEL"])
+    _register_request_hooks(app)  # first, so even the rate limiter's 429 carries the request id
 
     init_extensions(app)
     init_database(app)
     _register_api(app)
     _register_error_handlers(app)
-    _register_request_hooks(app)
     _register_cli(app)
     if app.config["SYNC_LINES_ON_START"]:
         from app.cli import sync_lines_on_start

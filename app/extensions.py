@@ -29,7 +29,6 @@ def rate_limit_key() -> str:
 
 
 cors = CORS()
-limiter = Limiter(key_func=rate_limit_key)
 
 
 class RedisClient:
@@ -66,17 +65,26 @@ def init_extensions(app: Flask) -> None:
         expose_headers=CORS_EXPOSE,
         methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
     )
-    redis_url = app.config.get("REDIS_URL")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if redis_url else {}
-    )
-    app.config["RATELIMIT_SWALLOW_ERRORS"] = True  # Redis down: log, let requests through
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
-    app.config["RATELIMIT_KEY_PREFIX"] = "wamsvc"
-    limiter.init_app(app)
-    limiter.request_filter(_exempt_from_rate_limit)
+    build_limiter(app)
     redis_client.init_app(app)
+
+
+def build_limiter(app: Flask) -> Limiter:
+    """One Limiter per app (Flask-Limiter keeps per-app state on the object), stored in app.extensions."""
+    redis_url = app.config.get("REDIS_URL")
+    limiter = Limiter(
+        key_func=rate_limit_key,
+        default_limits=[app.config["RATELIMIT_DEFAULT"]],
+        storage_uri=redis_url or "memory://",
+        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if redis_url else {},
+        swallow_errors=True,  # Redis down: log the failure and let requests through
+        headers_enabled=True,
+        key_prefix="wamsvc",
+        enabled=app.config["RATELIMIT_ENABLED"],
+    )
+    limiter.request_filter(_exempt_from_rate_limit)
+    limiter.init_app(app)
+    return limiter
 
 
 def _exempt_from_rate_limit() -> bool:

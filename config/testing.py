@@ -12,6 +12,7 @@ TEST_VERIFY_TOKEN = "test-verify-token"
 class TestingConfig(DefaultConfig):
     """TEST_DATABASE_URL when set (PostgreSQL in CI), else a temporary SQLite file."""
 
+    __test__ = False  # not a pytest test class
     ENV_NAME = "testing"
     TESTING = True
     DEFAULT_API_KEYS = TEST_API_KEY
