@@ -11,6 +11,7 @@ from flask_restx import Api
 
 from app.errors import render_error
 from app.extensions import init_extensions
+from app.jobs import init_jobs
 from app.utils.logging import configure_logging
 from config import get_config
 from database.connection import init_database
@@ -46,6 +47,7 @@ def create_app(config_name: str | None = None) -> Flask:
 
     init_extensions(app)
     init_database(app)
+    init_jobs(app)
     _register_api(app)
     _register_error_handlers(app)
     _register_cli(app)
@@ -60,6 +62,8 @@ def create_app(config_name: str | None = None) -> Flask:
 def _register_api(app: Flask) -> Api:
     from app.api.health.routes import ns as health_ns
     from app.api.lines.routes import ns as lines_ns
+    from app.api.messages.routes import ns as messages_ns
+    from app.api.webhooks.routes import ns as webhooks_ns
 
     blueprint = Blueprint("api", __name__)
     api = ServiceApi(
@@ -77,6 +81,8 @@ def _register_api(app: Flask) -> Api:
         catch_all_404s=True,
     )
     api.add_namespace(health_ns, path="/health")
+    api.add_namespace(messages_ns, path=f"{API_PREFIX}/messages")
+    api.add_namespace(webhooks_ns, path=f"{API_PREFIX}/webhooks")
     api.add_namespace(lines_ns, path=f"{API_PREFIX}/lines")
     app.register_blueprint(blueprint)
     app.extensions["restx_api"] = api

@@ -5,6 +5,7 @@ import logging
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -71,3 +72,44 @@ def register_commands(app: Flask) -> None:
     def sync_lines_command():
         """Copy MESSAGING_LINES / LINE_<N>_* configuration into the database."""
         click.echo(f"lines synced: {sync_lines()}")
+
+    register_job_commands(app)
+
+
+def register_job_commands(app: Flask) -> None:
+    """Worker and maintenance commands."""
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+    def worker_command(burst: bool):
+        """Run an RQ worker (with scheduler) for background jobs; needs REDIS_URL."""
+        from rq import SimpleWorker
+
+        from app.extensions import redis_client
+        from app.jobs.queue import QUEUE_NAME
+
+        connection = redis_client.get()
+        if connection is None:
+            raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the app process.")
+        worker = SimpleWorker([QUEUE_NAME], connection=connection)
+        worker.work(with_scheduler=True, burst=burst, logging_level=current_app.config["LOG_LEVEL"])
+
+    webhooks = AppGroup("webhooks", help="Webhook maintenance.")
+    app.cli.add_command(webhooks)
+
+    @webhooks.command("retry-failed")
+    @click.option("--min-age", default=60.0, show_default=True, help="Only events older than this (seconds).")
+    def retry_failed_command(min_age: float):
+        """Reprocess stored webhook events that are not processed yet."""
+        from app.api.webhooks.services import WebhookService
+
+        retried = WebhookService().retry_failed(min_age)
+        click.echo(f"reprocessed {len(retried)} event(s)")
+
+    @app.cli.command("cleanup")
+    def cleanup_command():
+        """Delete expired idempotency keys."""
+        from app.api.messages.idempotency import IdempotencyService
+
+        removed = IdempotencyService(db.session, current_app.config["IDEMPOTENCY_TTL_HOURS"]).cleanup()
+        click.echo(f"removed {removed} expired idempotency key(s)")

@@ -98,3 +98,14 @@ def _exempt_from_rate_limit() -> bool:
 def request_id() -> str:
     """The current request's id, or '-' outside a request."""
     return getattr(g, "request_id", "-")
+
+
+def get_graph_client():
+    """The app's one Graph client, built on first use from configuration."""
+    from app.graph import GraphClient
+
+    client = current_app.extensions.get("graph_client")
+    if client is None:
+        client = GraphClient.from_config(current_app.config)
+        current_app.extensions["graph_client"] = client
+    return client

@@ -29,6 +29,7 @@ class DefaultConfig:
     DEFAULT_API_KEYS = "dev-api-key"
     DEFAULT_WEBHOOK_SECRET = "dev-webhook-secret"
     DEFAULT_VERIFY_TOKEN = "dev-verify-token"
+    DEFAULT_FORWARD_SECRET = "dev-forward-secret"
     DEFAULT_RATE_LIMIT = "600 per minute"
     SANDBOX_ALLOWED = True
 
@@ -58,7 +59,8 @@ class DefaultConfig:
 
         self.WEBHOOK_VERIFY_TOKEN = e("WEBHOOK_VERIFY_TOKEN", self.DEFAULT_VERIFY_TOKEN) or None
         self.WEBHOOK_SECRET = e("WEBHOOK_SECRET", self.DEFAULT_WEBHOOK_SECRET) or None
-        self.FORWARD_WEBHOOK_SECRET = e("FORWARD_WEBHOOK_SECRET") or self.WEBHOOK_SECRET
+        # Signs what we forward to each line's webhook_url; never Meta's app secret.
+        self.FORWARD_WEBHOOK_SECRET = e("FORWARD_WEBHOOK_SECRET", self.DEFAULT_FORWARD_SECRET) or None
         self.VALID_API_KEYS = [k.strip() for k in e("VALID_API_KEYS", self.DEFAULT_API_KEYS).split(",") if k.strip()]
         self.JWT_SECRET_KEY = e("JWT_SECRET_KEY") or None
         self.ALLOWED_ORIGINS = [o.strip() for o in e("ALLOWED_ORIGINS", "*").split(",") if o.strip()]
@@ -84,6 +86,8 @@ class DefaultConfig:
         self.JOBS_BACKEND = e("JOBS_BACKEND", "rq" if self.REDIS_URL else "thread")
         self.FORWARD_MAX_ATTEMPTS = self._int("FORWARD_MAX_ATTEMPTS", 6)
         self.FORWARD_TIMEOUT = self._float("FORWARD_TIMEOUT", 10.0)
+        self.FORWARD_RETRY_BASE_SECONDS = self._float("FORWARD_RETRY_BASE_SECONDS", 5.0)
+        self.JOBS_THREADS = self._int("JOBS_THREADS", 4)
 
         self.SYNC_LINES_ON_START = parse_bool(e("SYNC_LINES_ON_START", "true"), "SYNC_LINES_ON_START")
         self.RESTX_ERROR_404_HELP = False

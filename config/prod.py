@@ -9,6 +9,7 @@ class ProductionConfig(DefaultConfig):
     DEFAULT_API_KEYS = ""
     DEFAULT_WEBHOOK_SECRET = ""
     DEFAULT_VERIFY_TOKEN = ""
+    DEFAULT_FORWARD_SECRET = ""
     DEFAULT_RATE_LIMIT = "1200 per minute"
     SANDBOX_ALLOWED = False
 

@@ -7,6 +7,7 @@ from config.default import DefaultConfig
 TEST_API_KEY = "test-api-key"
 TEST_WEBHOOK_SECRET = "test-webhook-secret"
 TEST_VERIFY_TOKEN = "test-verify-token"
+TEST_FORWARD_SECRET = "test-forward-secret"
 
 
 class TestingConfig(DefaultConfig):
@@ -18,6 +19,7 @@ class TestingConfig(DefaultConfig):
     DEFAULT_API_KEYS = TEST_API_KEY
     DEFAULT_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
     DEFAULT_VERIFY_TOKEN = TEST_VERIFY_TOKEN
+    DEFAULT_FORWARD_SECRET = TEST_FORWARD_SECRET
     DEFAULT_RATE_LIMIT = "100000 per minute"
     SANDBOX_ALLOWED = False
 
@@ -26,6 +28,8 @@ class TestingConfig(DefaultConfig):
         env.setdefault("WHATSAPP_PHONE_NUMBER_ID", "100000000000001")
         env.setdefault("WHATSAPP_API_BASE_URL", "http://127.0.0.1:9")
         env.setdefault("SYNC_LINES_ON_START", "false")
+        env.setdefault("FORWARD_RETRY_BASE_SECONDS", "0.05")
+        env.setdefault("GRAPH_RETRY_BASE_SECONDS", "0.01")
         super().__init__(env)
 
     def database_url(self) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -77,6 +78,8 @@ class Contact(BaseModel):
 
     phone_number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     display_name: Mapped[str | None] = mapped_column(String(255))
+    # The name on the user's WhatsApp profile, as the latest webhook gave it.
+    profile_name: Mapped[str | None] = mapped_column(String(255))
     wa_id: Mapped[str | None] = mapped_column(String(32))
     is_blocked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -138,6 +141,8 @@ class WebhookEvent(BaseModel):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_message: Mapped[str | None] = mapped_column(Text)
     retry_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Value-level errors Meta reported in this event (value.errors), kept for inspection.
+    value_errors: Mapped[list | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_webhook_events_created_at_id", "created_at", "id"),
@@ -162,3 +167,69 @@ class Media(BaseModel):
     message_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     __table_args__ = (Index("ix_media_created_at_id", "created_at", "id"),)
+
+
+class IdempotencyKey(BaseModel):
+    """A caller's Idempotency-Key: the request it was first used with and the response it got."""
+
+    __tablename__ = "idempotency_keys"
+
+    principal: Mapped[str] = mapped_column(String(128), nullable=False)
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="in_progress")
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[dict | None] = mapped_column(JSON)
+    message_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+
+class MessageStatusEvent(BaseModel):
+    """Every status webhook item, once per (wamid, status); kept even before its message is known."""
+
+    __tablename__ = "message_status_events"
+
+    whatsapp_message_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    status_timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipient_id: Mapped[str | None] = mapped_column(String(64))
+    errors: Mapped[list | None] = mapped_column(JSON)
+    pricing: Mapped[dict | None] = mapped_column(JSON)
+    conversation: Mapped[dict | None] = mapped_column(JSON)
+    biz_opaque_callback_data: Mapped[str | None] = mapped_column(String(512))
+    line_id: Mapped[str | None] = mapped_column(String(64))
+    webhook_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # False while no message with this wamid exists yet; applied when it appears.
+    applied: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("whatsapp_message_id", "status"),
+        Index("ix_message_status_events_applied_created_at", "applied", "created_at"),
+    )
+
+
+class WebhookDelivery(BaseModel):
+    """One event forwarded to a line's webhook_url, with its attempts and a dead-letter state."""
+
+    __tablename__ = "webhook_deliveries"
+
+    event_key: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    line_id: Mapped[str | None] = mapped_column(String(64), ForeignKey(LINE_FK))
+    target_url: Mapped[str] = mapped_column(String(2048), nullable=False)
+    event_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_response: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_state_created_at", "state", "created_at", "id"),
+        Index("ix_webhook_deliveries_line_id_created_at", "line_id", "created_at", "id"),
+        Index("ix_webhook_deliveries_created_at_id", "created_at", "id"),
+    )

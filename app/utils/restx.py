@@ -21,3 +21,12 @@ class NullableRaw(fields.Raw):
         schema = super().schema()
         schema["x-nullable"] = True
         return schema
+
+
+class NullableInteger(fields.Integer):
+    """An integer that may also be null."""
+
+    def schema(self):
+        schema = super().schema()
+        schema["x-nullable"] = True
+        return schema

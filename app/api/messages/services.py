@@ -1,0 +1,218 @@
+"""Sending messages: validate, resolve the line, check the contact, reserve quota, record, call Graph."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.api.lines.services import LineService
+from app.api.messages.builders import build_for_type, graph_native_body
+from app.api.messages.idempotency import IdempotencyService, request_fingerprint
+from app.api.webhooks.statuses import apply_pending_statuses
+from app.errors import AppError, ContactBlocked, NotFound, ValidationError, WhatsAppAPIError
+from app.extensions import get_graph_client
+from app.graph import GraphAPIError, GraphTimeoutError
+from app.private.phone import normalize_phone
+from app.repositories.contact_repo import ContactRepository
+from app.repositories.message_repo import MessageRepository
+from app.repositories.webhook_repo import WebhookRepository
+from app.utils.pagination import PageRequest
+from database.connection import db
+from database.models import Message, MessagingLine
+from database.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Statuses worth storing for replay: a send was attempted (success or a Graph failure).
+REPLAYABLE = {201, 502}
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What a send endpoint answers: status, body and whether it is a replay."""
+
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def message_to_dict(message: Message) -> dict[str, Any]:
+    """The public message resource."""
+    return {
+        "id": str(message.id),
+        "whatsapp_message_id": message.whatsapp_message_id,
+        "line_id": message.line_id,
+        "phone_number": message.phone_number,
+        "message_type": message.message_type,
+        "direction": message.direction,
+        "status": message.status,
+        "content": message.content,
+        "error": message.error,
+        "reply_to": message.reply_to,
+        "timestamp": _iso(message.timestamp),
+        "sent_at": _iso(message.sent_at),
+        "delivered_at": _iso(message.delivered_at),
+        "read_at": _iso(message.read_at),
+        "failed_at": _iso(message.failed_at),
+        "created_at": _iso(message.created_at),
+        "updated_at": _iso(message.updated_at),
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def graph_error_record(error: GraphAPIError) -> dict[str, Any]:
+    """What we keep on a failed message: Meta's code, title, details and trace id."""
+    title = error.message
+    if title.startswith("(#") and ") " in title:
+        title = title.split(") ", 1)[1]
+    return {
+        "code": error.code, "subcode": error.subcode, "title": title, "details": error.details,
+        "fbtrace_id": error.fbtrace_id, "retryable": error.retryable, "http_status": error.http_status,
+        "delivery_unknown": bool(getattr(error, "delivery_unknown", False)),
+    }
+
+
+class MessageService:
+    """One send, or one query, per public method."""
+
+    def __init__(self, session: Session | None = None, lines: LineService | None = None,
+                 messages: MessageRepository | None = None, contacts: ContactRepository | None = None,
+                 graph=None) -> None:
+        self.session = session or db.session
+        self.lines = lines or LineService(self.session)
+        self.messages = messages or MessageRepository(self.session)
+        self.contacts = contacts or ContactRepository(self.session)
+        self._graph = graph
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            self._graph = get_graph_client()
+        return self._graph
+
+    # -- sending --------------------------------------------------------------------------
+    def send(self, message_type: str | None, payload: dict, principal: str, route: str,
+             idempotency_key: str | None = None) -> SendOutcome:
+        """Send one message of message_type (None: the aggregator decides), idempotently when keyed."""
+        if not idempotency_key:
+            return self._send(message_type, payload)
+        idempotency = IdempotencyService(self.session, current_app.config["IDEMPOTENCY_TTL_HOURS"])
+        claim = idempotency.claim(principal, idempotency_key, request_fingerprint(route, payload))
+        if claim.is_replay:
+            return SendOutcome(claim.replay_status, claim.replay_body, replayed=True)
+        try:
+            outcome = self._send(message_type, payload)
+        except WhatsAppAPIError as exc:
+            idempotency.complete(claim, exc.status, {"error": exc.code, "message": exc.message,
+                                                     "details": exc.details})
+            raise
+        except BaseException:
+            idempotency.release(claim)
+            raise
+        idempotency.complete(claim, outcome.status, outcome.body)
+        return outcome
+
+    def _send(self, message_type: str | None, payload: dict) -> SendOutcome:
+        to, line_id, body = self._build(message_type, payload)
+        line = self.lines.resolve_for_send(line_id)
+        message, reserved_on = self._record_pending(line, to, body)
+        self._call_graph(line, message, reserved_on)
+        return SendOutcome(201, message_to_dict(message))
+
+    def _build(self, message_type: str | None, payload: dict) -> tuple[str, str | None, dict]:
+        fields = dict(payload)
+        line_id = fields.pop("line_id", None)
+        if message_type is None and "to" in fields and "type" in fields and "phone_number" not in fields:
+            to = normalize_phone(fields.get("to"), field="to")
+            return to, line_id, graph_native_body(fields, to)
+        to = normalize_phone(fields.pop("phone_number", None))
+        return to, line_id, build_for_type(message_type, to, fields)
+
+    def _record_pending(self, line: MessagingLine, to: str, body: dict) -> tuple[Message, date]:
+        """Contact check, quota reservation and the pending row, committed together before Graph."""
+        contact = self.contacts.get_or_create(to)
+        if contact.is_blocked:
+            self.session.rollback()
+            raise ContactBlocked(f"{to} is blocked; unblock the contact to message it.", {"phone_number": to})
+        now = utcnow()
+        self.contacts.touch_outbound(contact, now)
+        contact.last_line_id = line.line_id
+        try:
+            reserved_on = self.lines.reserve(line)
+        except AppError:
+            self.session.rollback()
+            raise
+        message = self.messages.add(Message(
+            line_id=line.line_id, phone_number=to, message_type=body["type"], direction="outbound",
+            status="pending", content=body, reply_to=(body.get("context") or {}).get("message_id"),
+        ))
+        # Committed before the Graph call: a crash from here on leaves a trace, not nothing.
+        self.session.commit()
+        return message, reserved_on
+
+    def _call_graph(self, line: MessagingLine, message: Message, reserved_on: date) -> None:
+        try:
+            result = self.graph.send_message(line.phone_number_id, message.content, token=self._token(line))
+        except GraphTimeoutError as exc:
+            # Meta may have accepted it: keep the unit and the pending row, and never resend on our own.
+            message.error = graph_error_record(exc)
+            self.session.commit()
+            log.warning("send %s: delivery unknown after a read timeout; not resending", message.id)
+            raise WhatsAppAPIError("WhatsApp did not answer in time; delivery is unknown and the message "
+                                   "was not resent.", {**exc.to_details(), "message_id": str(message.id)}) from None
+        except GraphAPIError as exc:
+            self.lines.release(line.line_id, reserved_on)
+            message.status, message.failed_at, message.error = "failed", utcnow(), graph_error_record(exc)
+            self.session.commit()
+            log.info("send %s failed at Graph: code=%s fbtrace_id=%s", message.id, exc.code, exc.fbtrace_id)
+            raise WhatsAppAPIError(f"WhatsApp refused the message: {message.error['title']}",
+                                   {**exc.to_details(), "message_id": str(message.id)}) from None
+        # Under the wamid lock, so a status webhook racing this answer is either applied by its own
+        # processing (it sees the wamid) or left pending and applied here (we see the status).
+        WebhookRepository(self.session).lock_wamid(result.wamid)
+        message.whatsapp_message_id = result.wamid
+        message.status, message.sent_at = "sent", utcnow()
+        self.session.flush()
+        apply_pending_statuses(self.session, result.wamid)
+        self.session.commit()
+
+    @staticmethod
+    def _token(line: MessagingLine) -> str | None:
+        configured = current_app.extensions["service_config"].line(line.line_id)
+        return configured.access_token if configured and configured.access_token else None
+
+    # -- reading --------------------------------------------------------------------------
+    def get(self, id_or_wamid: str) -> dict:
+        message = self.messages.find(id_or_wamid)
+        if message is None:
+            raise NotFound(f"No message has the id or wamid {id_or_wamid!r}.", {"message_id": id_or_wamid})
+        return message_to_dict(message)
+
+    def list(self, filters: dict, page: PageRequest) -> dict:
+        result = self.messages.list(filters, page)
+        return {"items": [message_to_dict(m) for m in result.items], "next_cursor": result.next_cursor}
+
+    def mark_read(self, wamid: str, typing_indicator: bool = False) -> dict:
+        """Mark an inbound message read at Meta, optionally with a typing indicator."""
+        message = self.messages.find(wamid)
+        if message is None or message.direction != "inbound" or not message.whatsapp_message_id:
+            raise NotFound(f"No inbound message has the wamid {wamid!r}.", {"message_id": wamid})
+        line = self.lines.repo.get(message.line_id) if message.line_id else None
+        if line is None:
+            raise ValidationError("The message was received on no known line.", {"message_id": wamid})
+        try:
+            self.graph.mark_read(line.phone_number_id, message.whatsapp_message_id,
+                                 typing_indicator=typing_indicator, token=self._token(line))
+        except GraphAPIError as exc:
+            raise WhatsAppAPIError(f"WhatsApp refused the read receipt: {exc.message}", exc.to_details()) from None
+        message.read_at = message.read_at or utcnow()
+        self.session.commit()
+        return {"whatsapp_message_id": message.whatsapp_message_id, "marked_read": True,
+                "typing_indicator": typing_indicator}

@@ -1,0 +1,20 @@
+"""INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite: dedupe enforced by the database."""
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_ignore(session: Session, model, values: dict, conflict_columns: list[str]) -> bool:
+    """Insert a row unless one with the same conflict columns exists; True when this call inserted it.
+
+    Safe across processes: the unique constraint decides, and PostgreSQL makes a concurrent second
+    insert wait for the first to commit, then skip.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+                 .returning(table.c.id))
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+    return session.execute(statement).first() is not None
