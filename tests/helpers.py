@@ -107,3 +107,25 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+SEND_PNID = "100000000000001"
+SEND_LINES = json.dumps([
+    {"id": "main", "phone_number_id": SEND_PNID, "display_name": "Main", "phone_number": "+15550001111",
+     "max_daily_messages": 50},
+    {"id": "tiny", "phone_number_id": "100000000000002", "display_name": "Tiny", "max_daily_messages": 2},
+    {"id": "off", "phone_number_id": "100000000000003", "display_name": "Off", "is_active": False},
+])
+RECIPIENT = "+16505551234"
+
+
+def graph_bodies(emulator) -> list[dict]:
+    """The bodies the emulator accepted, oldest first."""
+    return [message.body for message in emulator.state.messages()]
+
+
+def send_attempts(emulator) -> int:
+    """How many send (not mark-read) requests reached the emulator."""
+    return sum(1 for r in emulator.state.requests()
+               if r.get("method") == "POST" and str(r.get("path", "")).endswith("/messages")
+               and (r.get("json") or r.get("body") or {}).get("status") != "read")

@@ -30,3 +30,12 @@ class NullableInteger(fields.Integer):
         schema = super().schema()
         schema["x-nullable"] = True
         return schema
+
+
+class JsonValue(fields.Raw):
+    """Any JSON value (string or object, as the description says); no type in the schema."""
+
+    def schema(self):
+        schema = super().schema()
+        schema.pop("type", None)
+        return schema

@@ -7,6 +7,7 @@ health_model = ns.model("Health", {
     "status": fields.String(required=True, example="ok"),
     "sandbox": fields.Boolean(description="True when Graph calls go to the bundled emulator, not Meta"),
     "version": fields.String(example="1.0.0"),
+    "sandbox_url": fields.String(description="Sandbox mode only: the bundled emulator, for /_sandbox/inbound"),
 })
 
 check_model = ns.model("DependencyCheck", {

@@ -18,7 +18,11 @@ class HealthService:
     def liveness(self) -> dict:
         from app import __version__
 
-        return {"status": "ok", "sandbox": bool(current_app.config.get("SANDBOX_MODE")), "version": __version__}
+        body = {"status": "ok", "sandbox": bool(current_app.config.get("SANDBOX_MODE")), "version": __version__}
+        running = current_app.extensions.get("sandbox")
+        if running is not None:
+            body["sandbox_url"] = running.base_url  # development only: where to simulate users
+        return body
 
     def readiness(self) -> tuple[dict, int]:
         checks = {"database": self._check_database(), "redis": self._check_redis()}

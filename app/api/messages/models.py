@@ -4,7 +4,7 @@ import copy
 from flask_restx import Namespace, fields
 
 from app.private.auth import require_auth
-from app.utils.restx import NullableRaw, NullableString
+from app.utils.restx import JsonValue, NullableRaw, NullableString
 
 ns = Namespace("messages", description="Send WhatsApp messages of every type, follow their status, list them",
                decorators=[require_auth])
@@ -53,7 +53,7 @@ button_model = ns.model("ReplyButton", {
     "id": fields.String(required=True, min_length=1, max_length=256, example="confirm"),
     "title": fields.String(required=True, min_length=1, max_length=20, example="Confirm"),
 }, strict=True)
-HEADER = fields.Raw(description="Text (string, ≤60) or {type: text|image|video|document, text | media_id | media_url}",
+HEADER = JsonValue(description="Text (string, ≤60) or {type: text|image|video|document, text | media_id | media_url}",
                     example="Order #1042")
 INTERACTIVE = {
     "body": fields.String(required=True, min_length=1, max_length=1024, example="Shall we ship today?"),
