@@ -12,4 +12,6 @@ except ConfigError as exc:
     sys.exit(2)
 
 if __name__ == "__main__":
-    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")), threaded=True)
+    # No reloader: it would restart the process, and the embedded emulator with it, mid-conversation.
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")), threaded=True,
+            use_reloader=False, use_debugger=False)

@@ -50,6 +50,8 @@ class DefaultConfig:
         self.SANDBOX_MODE = self._sandbox_mode()
         if self.SANDBOX_MODE and not self.WHATSAPP_PHONE_NUMBER_ID:
             self.WHATSAPP_PHONE_NUMBER_ID = "100000000000001"
+        self.SANDBOX_PORT = self._int("SANDBOX_PORT", 0)
+        self.SANDBOX_WEBHOOK_DELAY = self._float("SANDBOX_WEBHOOK_DELAY", 1.0)
         self.MESSAGING_LINES: list[LineConfig] = load_lines(self._env, self.WHATSAPP_PHONE_NUMBER_ID)
         self.DEFAULT_LINE_ID = e("DEFAULT_LINE_ID") or (self.MESSAGING_LINES[0].id if self.MESSAGING_LINES else None)
         if self.DEFAULT_LINE_ID and self.MESSAGING_LINES and self.DEFAULT_LINE_ID not in {

@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.api.lines.services import LineService
-from app.api.messages.builders import build_for_type, graph_native_body
+from app.api.media.links import materialize_link
+from app.api.messages.builders import MEDIA_TYPES, build_for_type, graph_native_body
 from app.api.messages.idempotency import IdempotencyService, request_fingerprint
 from app.api.webhooks.statuses import apply_pending_statuses
 from app.errors import AppError, ContactBlocked, NotFound, ValidationError, WhatsAppAPIError
@@ -122,6 +123,9 @@ class MessageService:
     def _send(self, message_type: str | None, payload: dict) -> SendOutcome:
         to, line_id, body = self._build(message_type, payload)
         line = self.lines.resolve_for_send(line_id)
+        if current_app.config["MEDIA_UPLOAD_LINKS"] and body.get("type") in MEDIA_TYPES:
+            self._refuse_blocked(to)  # don't fetch a link for a message that cannot go out
+            body = materialize_link(line, body, self._token(line), self.graph)
         message, reserved_on = self._record_pending(line, to, body)
         self._call_graph(line, message, reserved_on)
         return SendOutcome(201, message_to_dict(message))
@@ -135,12 +139,16 @@ class MessageService:
         to = normalize_phone(fields.pop("phone_number", None))
         return to, line_id, build_for_type(message_type, to, fields)
 
-    def _record_pending(self, line: MessagingLine, to: str, body: dict) -> tuple[Message, date]:
-        """Contact check, quota reservation and the pending row, committed together before Graph."""
-        contact = self.contacts.get_or_create(to)
-        if contact.is_blocked:
+    def _refuse_blocked(self, to: str) -> None:
+        contact = self.contacts.get(to)
+        if contact is not None and contact.is_blocked:
             self.session.rollback()
             raise ContactBlocked(f"{to} is blocked; unblock the contact to message it.", {"phone_number": to})
+
+    def _record_pending(self, line: MessagingLine, to: str, body: dict) -> tuple[Message, date]:
+        """Contact check, quota reservation and the pending row, committed together before Graph."""
+        self._refuse_blocked(to)
+        contact = self.contacts.get_or_create(to)
         now = utcnow()
         self.contacts.touch_outbound(contact, now)
         contact.last_line_id = line.line_id
