@@ -60,8 +60,10 @@ def create_app(config_name: str | None = None) -> Flask:
 
 
 def _register_api(app: Flask) -> Api:
+    from app.api.contacts.routes import ns as contacts_ns
     from app.api.health.routes import ns as health_ns
     from app.api.lines.routes import ns as lines_ns
+    from app.api.media.routes import ns as media_ns
     from app.api.messages.routes import ns as messages_ns
     from app.api.webhooks.routes import ns as webhooks_ns
 
@@ -84,6 +86,8 @@ def _register_api(app: Flask) -> Api:
     api.add_namespace(messages_ns, path=f"{API_PREFIX}/messages")
     api.add_namespace(webhooks_ns, path=f"{API_PREFIX}/webhooks")
     api.add_namespace(lines_ns, path=f"{API_PREFIX}/lines")
+    api.add_namespace(contacts_ns, path=f"{API_PREFIX}/contacts")
+    api.add_namespace(media_ns, path=f"{API_PREFIX}/media")
     app.register_blueprint(blueprint)
     app.extensions["restx_api"] = api
     return api

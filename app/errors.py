@@ -108,6 +108,21 @@ _HTTP_CODES = {
 }
 
 
+def _retry_after_seconds(exc: HTTPException) -> int:
+    """Seconds until the breached rate limit's window resets (at least 1)."""
+    import time
+
+    from flask import current_app
+
+    try:
+        current = current_app.extensions["limiter"].current_limit
+        if current is not None:
+            return max(1, int(current.reset_at - time.time()) + 1)
+        return max(1, int(exc.limit.limit.get_expiry()))  # type: ignore[attr-defined]
+    except Exception:  # the storage may be the thing that failed; a minute is a safe answer
+        return 60
+
+
 def _is_db_outage(exc: Exception) -> bool:
     from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -148,9 +163,7 @@ def render_error(exc: Exception):
         headers = {}
         if status == 429:
             message = f"Too many requests: limit {exc.description}." if exc.description else message
-            retry_after = getattr(exc, "retry_after", None)
-            if retry_after is not None:
-                headers["Retry-After"] = str(retry_after)
+            headers["Retry-After"] = str(_retry_after_seconds(exc))
         elif status == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods)
         return envelope(status, code, message, None, headers)

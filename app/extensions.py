@@ -78,7 +78,9 @@ def build_limiter(app: Flask) -> Limiter:
         storage_uri=redis_url or "memory://",
         storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if redis_url else {},
         swallow_errors=True,  # Redis down: log the failure and let requests through
-        headers_enabled=True,
+        # No X-RateLimit-* headers on every response (each costs a storage round trip); the 429
+        # itself carries Retry-After (see app.errors).
+        headers_enabled=False,
         key_prefix="wamsvc",
         enabled=app.config["RATELIMIT_ENABLED"],
     )

@@ -129,7 +129,9 @@ class DefaultConfig:
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             return {"connect_args": {"timeout": 30, "check_same_thread": False}}
         return {
-            "pool_pre_ping": True,
+            # Off by default: a ping per checkout costs a round trip; a dropped connection is
+            # detected on use, the pool is invalidated, and the next request reconnects.
+            "pool_pre_ping": parse_bool(self._get("DB_POOL_PRE_PING", "false"), "DB_POOL_PRE_PING"),
             "pool_size": self._int("DB_POOL_SIZE", 10),
             "max_overflow": self._int("DB_MAX_OVERFLOW", 10),
             "pool_recycle": 1800,

@@ -32,7 +32,14 @@ class LineRepository:
         self.session.flush()
 
     def reserve_quota(self, line_id: str, today: date) -> int | None:
-        """Take one unit of today's quota in one statement; return the new count, or None when used up.
+        """Take one unit of today's quota; return the new count, or None when used up or inactive."""
+        row = self.reserve_for_send(line_id, today)
+        return row.current_daily_count if row is not None else None
+
+    def reserve_for_send(self, line_id: str, today: date):
+        """Take one unit of an active line's quota in one statement; the line's row, or None.
+
+        None means: unknown line, inactive line, or quota used up (the caller finds out which).
 
         The day rollover is part of the same statement, and PostgreSQL re-checks the WHERE clause
         against the latest row version after waiting on a concurrent update, so this stays exact.
@@ -41,6 +48,7 @@ class LineRepository:
         statement = (
             update(MessagingLine.__table__)
             .where(line.line_id == line_id)
+            .where(line.is_active.is_(True))
             .where(line.max_daily_messages > 0)
             .where(
                 or_(
@@ -55,9 +63,9 @@ class LineRepository:
                 ),
                 last_reset_date=today,
             )
-            .returning(line.current_daily_count)
+            .returning(line.line_id, line.phone_number_id, line.max_daily_messages, line.current_daily_count)
         )
-        return self.session.execute(statement).scalar()
+        return self.session.execute(statement).first()
 
     def release_quota(self, line_id: str, reserved_on: date) -> bool:
         """Give back one unit reserved on reserved_on; a unit from an earlier day is already gone."""

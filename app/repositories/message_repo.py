@@ -4,12 +4,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from app.utils.pagination import Page, PageRequest, paginate
 from database.types import utcnow
-from database.models import Message
+from database.models import Message, MessageStatusEvent
 
 # Which statuses each new status may replace: pending < sent < delivered < read;
 # failed replaces only pending or sent; a later delivered/read proves a failure report wrong.
@@ -31,6 +32,10 @@ class MessageRepository:
     def add(self, message: Message) -> Message:
         self.session.add(message)
         return message
+
+    def insert(self, **values) -> Message:
+        """INSERT one message in a single statement (no unit-of-work flush) and return it."""
+        return self.session.scalars(insert(Message).values(**values).returning(Message)).one()
 
     def flush(self) -> None:
         self.session.flush()
@@ -74,6 +79,25 @@ class MessageRepository:
                 .values({column: when})
             )
         return bool(moved)
+
+    def mark_sent(self, message: Message, wamid: str, when: datetime) -> bool:
+        """Store Graph's wamid and move pending to sent in one UPDATE; True if statuses for it are waiting.
+
+        The check for waiting statuses runs inside the same statement, so under the wamid lock it
+        sees every status committed before the lock was taken.
+        """
+        table = Message.__table__.c
+        waiting = (select(func.count()).select_from(MessageStatusEvent)
+                   .where(MessageStatusEvent.whatsapp_message_id == wamid, MessageStatusEvent.applied.is_(False))
+                   .scalar_subquery())
+        statement = (update(Message.__table__).where(table.id == message.id)
+                     .values(whatsapp_message_id=wamid, status="sent", sent_at=when, updated_at=when)
+                     .returning(waiting))
+        count = self.session.execute(statement).scalar()
+        for name, value in (("whatsapp_message_id", wamid), ("status", "sent"), ("sent_at", when),
+                            ("updated_at", when)):
+            set_committed_value(message, name, value)
+        return bool(count)
 
     def list(self, filters: dict, page: PageRequest) -> Page:
         """Messages matching the filters, newest first."""

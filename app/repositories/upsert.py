@@ -18,3 +18,20 @@ def insert_ignore(session: Session, model, values: dict, conflict_columns: list[
                  .returning(table.c.id))
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
     return session.execute(statement).first() is not None
+
+
+def upsert_outbound_contact(session: Session, phone_number: str, line_id: str, when) -> bool:
+    """Create or touch the recipient's contact in one statement; return whether it is blocked."""
+    from database.models import Contact
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Contact.__table__
+    statement = insert(table).values(
+        phone_number=phone_number, is_blocked=False, last_outbound_at=when, last_line_id=line_id,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["phone_number"],
+        set_={"last_outbound_at": when, "last_line_id": line_id, "updated_at": when},
+    ).returning(table.c.is_blocked)
+    return bool(session.execute(statement).scalar())

@@ -112,14 +112,26 @@ class LineService:
 
     def reserve(self, line: MessagingLine) -> date:
         """Reserve one unit of today's quota (not committed) or raise QuotaExceeded."""
+        return self.reserve_for_send(line.line_id)[1]
+
+    def reserve_for_send(self, line_id: str | None):
+        """Reserve a unit of an active line's quota in one statement (not committed).
+
+        Returns (line row with line_id, phone_number_id, max_daily_messages; the quota day). When
+        the statement reserves nothing, a read finds out why: 404 unknown, 409 inactive, 429 quota.
+        """
+        line_id = line_id or current_app.config.get("DEFAULT_LINE_ID")
+        if not line_id:
+            raise NotFound("No line_id was given and no DEFAULT_LINE_ID is configured.", {"line_id": "is required"})
         today = utc_today()
-        if self.repo.reserve_quota(line.line_id, today) is None:
-            raise QuotaExceeded(
-                f"Line {line.line_id!r} has used its {line.max_daily_messages} messages for today.",
-                {"line_id": line.line_id, "limit": line.max_daily_messages,
-                 "resets_at": next_utc_midnight().isoformat()},
-            )
-        return today
+        row = self.repo.reserve_for_send(line_id, today)
+        if row is not None:
+            return row, today
+        line = self.resolve_for_send(line_id)
+        raise QuotaExceeded(
+            f"Line {line.line_id!r} has used its {line.max_daily_messages} messages for today.",
+            {"line_id": line.line_id, "limit": line.max_daily_messages, "resets_at": next_utc_midnight().isoformat()},
+        )
 
     def release(self, line_id: str, reserved_on: date) -> None:
         """Give back a unit whose send failed (not committed)."""

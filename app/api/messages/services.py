@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.api.lines.services import LineService
@@ -20,10 +20,11 @@ from app.graph import GraphAPIError, GraphTimeoutError
 from app.private.phone import normalize_phone
 from app.repositories.contact_repo import ContactRepository
 from app.repositories.message_repo import MessageRepository
+from app.repositories.upsert import upsert_outbound_contact
 from app.repositories.webhook_repo import WebhookRepository
 from app.utils.pagination import PageRequest
 from database.connection import db
-from database.models import Message, MessagingLine
+from database.models import Message
 from database.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -122,11 +123,11 @@ class MessageService:
 
     def _send(self, message_type: str | None, payload: dict) -> SendOutcome:
         to, line_id, body = self._build(message_type, payload)
-        line = self.lines.resolve_for_send(line_id)
         if current_app.config["MEDIA_UPLOAD_LINKS"] and body.get("type") in MEDIA_TYPES:
+            line = self.lines.resolve_for_send(line_id)
             self._refuse_blocked(to)  # don't fetch a link for a message that cannot go out
             body = materialize_link(line, body, self._token(line), self.graph)
-        message, reserved_on = self._record_pending(line, to, body)
+        message, line, reserved_on = self._record_pending(line_id, to, body)
         self._call_graph(line, message, reserved_on)
         return SendOutcome(201, message_to_dict(message))
 
@@ -145,27 +146,33 @@ class MessageService:
             self.session.rollback()
             raise ContactBlocked(f"{to} is blocked; unblock the contact to message it.", {"phone_number": to})
 
-    def _record_pending(self, line: MessagingLine, to: str, body: dict) -> tuple[Message, date]:
-        """Contact check, quota reservation and the pending row, committed together before Graph."""
-        self._refuse_blocked(to)
-        contact = self.contacts.get_or_create(to)
-        now = utcnow()
-        self.contacts.touch_outbound(contact, now)
-        contact.last_line_id = line.line_id
-        try:
-            reserved_on = self.lines.reserve(line)
-        except AppError:
+    def _record_pending(self, line_id: str | None, to: str, body: dict):
+        """Contact check, the pending row and a quota unit, committed together before the Graph call.
+
+        The quota UPDATE comes last: it locks the line's row, and every send on that line waits
+        for the lock, so it is held only for the commit.
+        """
+        line_id = line_id or current_app.config.get("DEFAULT_LINE_ID")
+        if upsert_outbound_contact(self.session, to, line_id, utcnow()):
             self.session.rollback()
+            raise ContactBlocked(f"{to} is blocked; unblock the contact to message it.", {"phone_number": to})
+        try:
+            message = self.messages.insert(
+                line_id=line_id, phone_number=to, message_type=body["type"], direction="outbound",
+                status="pending", content=body, reply_to=(body.get("context") or {}).get("message_id"),
+            )
+            line, reserved_on = self.lines.reserve_for_send(line_id)
+        except (IntegrityError, AppError) as exc:
+            self.session.rollback()
+            if isinstance(exc, AppError):
+                raise
+            self.lines.resolve_for_send(line_id)  # an unknown line: raises 404 (or 409)
             raise
-        message = self.messages.add(Message(
-            line_id=line.line_id, phone_number=to, message_type=body["type"], direction="outbound",
-            status="pending", content=body, reply_to=(body.get("context") or {}).get("message_id"),
-        ))
         # Committed before the Graph call: a crash from here on leaves a trace, not nothing.
         self.session.commit()
-        return message, reserved_on
+        return message, line, reserved_on
 
-    def _call_graph(self, line: MessagingLine, message: Message, reserved_on: date) -> None:
+    def _call_graph(self, line, message: Message, reserved_on) -> None:
         try:
             result = self.graph.send_message(line.phone_number_id, message.content, token=self._token(line))
         except GraphTimeoutError as exc:
@@ -185,14 +192,12 @@ class MessageService:
         # Under the wamid lock, so a status webhook racing this answer is either applied by its own
         # processing (it sees the wamid) or left pending and applied here (we see the status).
         WebhookRepository(self.session).lock_wamid(result.wamid)
-        message.whatsapp_message_id = result.wamid
-        message.status, message.sent_at = "sent", utcnow()
-        self.session.flush()
-        apply_pending_statuses(self.session, result.wamid)
+        if self.messages.mark_sent(message, result.wamid, utcnow()):
+            apply_pending_statuses(self.session, result.wamid, message)
         self.session.commit()
 
     @staticmethod
-    def _token(line: MessagingLine) -> str | None:
+    def _token(line) -> str | None:
         configured = current_app.extensions["service_config"].line(line.line_id)
         return configured.access_token if configured and configured.access_token else None
 

@@ -25,6 +25,7 @@ from database.types import utcnow
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Webhook-Signature-256"
 _session = requests.Session()
+_session.trust_env = False  # never route forwards through an ambient proxy, and skip its per-call lookup
 
 
 def forwarding_secret(line_id: str | None) -> str | None:

@@ -60,13 +60,15 @@ def _apply(session: Session, event: MessageStatusEvent, message: Message) -> Non
         session.refresh(message)
 
 
-def apply_pending_statuses(session: Session, wamid: str) -> int:
+def apply_pending_statuses(session: Session, wamid: str, message: Message | None = None) -> int:
     """Apply statuses that arrived before their message had this wamid (caller holds the wamid lock)."""
     repo = WebhookRepository(session)
-    message = MessageRepository(session).get_by_wamid(wamid)
+    pending = repo.pending_status_events(wamid)
+    if not pending:
+        return 0
+    message = message or MessageRepository(session).get_by_wamid(wamid)
     if message is None:
         return 0
-    pending = repo.pending_status_events(wamid)
     for event in pending:
         _apply(session, event, message)
     return len(pending)
