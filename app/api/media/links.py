@@ -2,7 +2,8 @@
 
 The link is fetched with its own ``requests`` session (this is not Meta): http(s) only, explicit
 timeouts and an overall time budget, at most 3 redirects, each hop refused when its host resolves
-to a private, loopback or link-local address unless MEDIA_LINK_ALLOW_PRIVATE is set. The bytes are
+to a private, loopback or link-local address unless MEDIA_LINK_ALLOW_PRIVATE is set; the address
+each connection actually reaches is checked again before anything is sent (no DNS rebinding). The bytes are
 spooled (memory, then disk) and counted as they arrive; the transfer stops once they pass the
 type's WhatsApp limit.
 """
@@ -20,6 +21,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 from flask import current_app
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from app.api.media.services import CheckedFile, MediaService, UploadTarget
 from app.api.media.transfer import CHUNK, clean_filename
@@ -31,6 +36,7 @@ MAX_REDIRECTS = 3
 CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 20.0
 TOTAL_SECONDS = 120.0
 SPOOL_BYTES = 8 * 1024 * 1024
+PRIVATE = "it points to a private, loopback or link-local address"
 
 
 def materialize_link(line, body: dict, token: str | None, graph) -> dict:
@@ -105,12 +111,14 @@ def _open(url: str, allow_private: bool) -> Iterator[tuple[requests.Response, st
     """The 2xx response to GET url (redirects followed and re-checked by hand), closed on exit."""
     session = requests.Session()
     session.trust_env = False  # no proxies or ~/.netrc credentials from the environment
+    if not allow_private:
+        session.mount("http://", PublicOnlyAdapter())
+        session.mount("https://", PublicOnlyAdapter())
     response = None
     try:
         for _ in range(MAX_REDIRECTS + 1):
             _check_url(url, allow_private)
             response = _get(session, url)
-            _check_peer(response, allow_private)
             if not response.is_redirect:
                 break
             url = urljoin(url, response.headers["Location"])
@@ -132,7 +140,9 @@ def _get(session: requests.Session, url: str) -> requests.Response:
                            headers={"User-Agent": "whatsapp-api-microservice", "Accept": "*/*"})
     except requests.exceptions.Timeout:
         raise _unfetchable("its server did not answer in time") from None
-    except requests.exceptions.RequestException:
+    except requests.exceptions.RequestException as exc:
+        if isinstance(getattr(exc.args[0] if exc.args else None, "reason", None), PrivateAddress):
+            raise _unfetchable(PRIVATE) from None
         raise _unfetchable("its server could not be reached") from None
 
 
@@ -150,20 +160,47 @@ def _check_url(url: str, allow_private: bool) -> None:
     except (socket.gaierror, UnicodeError, ValueError):
         raise _unfetchable(f"its host {parts.hostname} could not be resolved") from None
     if not all(_is_public(address) for address in addresses):
-        raise _unfetchable("it points to a private, loopback or link-local address")
+        raise _unfetchable(PRIVATE)
 
 
-def _check_peer(response: requests.Response, allow_private: bool) -> None:
-    """Check the address actually connected to as well, which DNS cannot change after _check_url."""
-    if allow_private:
-        return
-    try:
-        peer = response.raw.connection.sock.getpeername()[0]
-    except (AttributeError, OSError, IndexError, TypeError):
-        return
-    if not _is_public(peer):
-        response.close()
-        raise _unfetchable("it points to a private, loopback or link-local address")
+class PrivateAddress(NewConnectionError):
+    """The connection reached an address that is not public (caught before any byte is sent)."""
+
+
+class _PublicOnly:
+    """Check the address actually connected to, which DNS cannot change after _check_url."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        address = sock.getpeername()[0]
+        if not _is_public(address):
+            sock.close()
+            raise PrivateAddress(self, f"{address} is not a public address")
+        return sock
+
+
+class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class PublicOnlyAdapter(HTTPAdapter):
+    """A requests adapter whose connections refuse private, loopback and link-local peers."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
 
 
 def _is_public(address: str) -> bool:
