@@ -27,6 +27,9 @@ class ProductionConfig(DefaultConfig):
         for name in ("DATABASE_URL", "WEBHOOK_SECRET", "WEBHOOK_VERIFY_TOKEN", "VALID_API_KEYS"):
             if not (self._get(name) or "").strip():
                 problems.append(f"{name} is not set")
+        for name in ("SECRET_KEY", "WEBHOOK_SECRET", "WEBHOOK_VERIFY_TOKEN", "VALID_API_KEYS", "JWT_SECRET_KEY"):
+            if "change-me" in (self._get(name) or ""):
+                problems.append(f"{name} still holds the .env.example placeholder")
         if "*" in self.ALLOWED_ORIGINS and self._get("ALLOWED_ORIGINS") is not None:
             problems.append("ALLOWED_ORIGINS must list origins, not '*'")
         if problems:

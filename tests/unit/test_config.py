@@ -158,3 +158,21 @@ def test_default_line_id_defaults_to_first_line():
 def test_bad_integer_setting_names_the_variable():
     with pytest.raises(ConfigError, match="GRAPH_MAX_ATTEMPTS"):
         DefaultConfig(env={"GRAPH_MAX_ATTEMPTS": "three"})
+
+
+def test_production_refuses_env_example_placeholders():
+    with pytest.raises(ConfigError, match="VALID_API_KEYS still holds"):
+        ProductionConfig(env={**PROD_ENV, "VALID_API_KEYS": "change-me-key-1"})
+
+
+def test_env_example_documents_every_setting_the_config_reads():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    example = (root / ".env.example").read_text()
+    source = "".join(path.read_text() for path in (root / "config").glob("*.py"))
+    read = set(re.findall(r'(?:e|_get|_int|_float)\("([A-Z][A-Z0-9_]+)"', source))
+    assert len(read) > 30  # the pattern really finds the settings
+    missing = sorted(name for name in read if name not in example and not name.startswith("TEST_"))
+    assert missing == []
