@@ -115,7 +115,7 @@ def _retry_after_seconds(exc: HTTPException) -> int:
     from flask import current_app
 
     try:
-        current = current_app.extensions["limiter"].current_limit
+        current = current_app.extensions["rate_limiter"].current_limit
         if current is not None:
             return max(1, int(current.reset_at - time.time()) + 1)
         return max(1, int(exc.limit.limit.get_expiry()))  # type: ignore[attr-defined]

@@ -86,6 +86,7 @@ def build_limiter(app: Flask) -> Limiter:
     )
     limiter.request_filter(_exempt_from_rate_limit)
     limiter.init_app(app)
+    app.extensions["rate_limiter"] = limiter
     return limiter
 
 

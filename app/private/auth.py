@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
 from dataclasses import dataclass
 from functools import wraps
 
@@ -66,16 +67,52 @@ def authenticate() -> Principal:
     raise Unauthorized("Send an X-API-Key header or an Authorization: Bearer token.")
 
 
+def _failure_limit():
+    """(limiter strategy, limit item, key) counting failed authentications per client address."""
+    from flask_limiter.util import get_remote_address
+    from limits import parse
+
+    limiter = current_app.extensions["rate_limiter"]
+    return limiter.limiter, parse(current_app.config["RATELIMIT_AUTH_FAILURES"]), f"authfail:{get_remote_address()}"
+
+
+def _refuse_if_guessing() -> None:
+    """A client that keeps sending bad credentials is refused before its next guess is checked."""
+    from app.errors import RateLimited
+
+    try:
+        strategy, item, key = _failure_limit()
+        if not strategy.test(item, key):
+            reset = strategy.get_window_stats(item, key).reset_time
+            raise RateLimited("Too many failed authentication attempts from this address.",
+                              headers={"Retry-After": str(max(1, int(reset - time.time()) + 1))})
+    except RateLimited:
+        raise
+    except Exception as exc:  # the limiter's storage is down: fail open, as the rate limiter does
+        log.warning("auth-failure limit unavailable: %s", type(exc).__name__)
+
+
+def _record_failure() -> None:
+    try:
+        strategy, item, key = _failure_limit()
+        strategy.hit(item, key)
+    except Exception as exc:  # fail open
+        log.warning("auth-failure limit unavailable: %s", type(exc).__name__)
+
+
 def require_auth(func):
     """Decorate a Resource method so it runs only for an authenticated caller."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         if getattr(g, "principal", None) is None:
+            if current_app.config.get("RATELIMIT_ENABLED", True):
+                _refuse_if_guessing()
             try:
                 g.principal = authenticate()
             except Unauthorized:
-                g.auth_failed = True
+                if request.headers.get("X-API-Key") or request.headers.get("Authorization"):
+                    _record_failure()  # a wrong guess; sending nothing guesses nothing
                 raise
         return func(*args, **kwargs)
 

@@ -95,3 +95,24 @@ def test_api_answers_503_envelope_when_database_is_down(make_app, auth):
     assert response.status_code == 503
     body = response.get_json()
     assert body["error"] == "SERVICE_UNAVAILABLE" and body["details"] == {"dependency": "database"}
+
+
+def test_repeated_bad_api_keys_from_one_client_get_rate_limited(make_app, auth):
+    app = make_app({"RATELIMIT_AUTH_FAILURES": "3 per minute"})
+    client = app.test_client()
+    bad = [client.get("/api/v1/lines", headers={"X-API-Key": f"guess-{i}"}).status_code for i in range(4)]
+    assert bad == [401, 401, 401, 429]
+    refused = client.get("/api/v1/lines", headers=auth)  # even a right key waits out the window
+    assert refused.status_code == 429
+    assert refused.get_json()["error"] == "RATE_LIMITED" and int(refused.headers["Retry-After"]) >= 1
+    other = client.get("/api/v1/lines", headers=auth, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 200
+
+
+def test_429_retry_after_reflects_the_window(make_app, auth):
+    app = make_app({"RATELIMIT_DEFAULT": "1 per hour"})
+    client = app.test_client()
+    client.get("/api/v1/lines", headers=auth)
+    response = client.get("/api/v1/lines", headers=auth)
+    assert response.status_code == 429
+    assert 60 < int(response.headers["Retry-After"]) <= 3601
