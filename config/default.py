@@ -90,6 +90,12 @@ class DefaultConfig:
         self.FORWARD_TIMEOUT = self._float("FORWARD_TIMEOUT", 10.0)
         self.FORWARD_RETRY_BASE_SECONDS = self._float("FORWARD_RETRY_BASE_SECONDS", 5.0)
         self.JOBS_THREADS = self._int("JOBS_THREADS", 4)
+        self.BULK_MAX_RECIPIENTS = self._int("BULK_MAX_RECIPIENTS", 10_000)
+        self.BULK_PARALLELISM = self._int("BULK_PARALLELISM", 1)
+        self.BULK_THREADS = self._int("BULK_THREADS", 8)
+        self.BULK_BATCH_SIZE = self._int("BULK_BATCH_SIZE", 50)
+        self.BULK_MAX_ATTEMPTS = self._int("BULK_MAX_ATTEMPTS", 5)
+        self.BULK_PACING = parse_bool(e("BULK_PACING", "true"), "BULK_PACING")
 
         self.SYNC_LINES_ON_START = parse_bool(e("SYNC_LINES_ON_START", "true"), "SYNC_LINES_ON_START")
         self.RESTX_ERROR_404_HELP = False

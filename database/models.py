@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +67,8 @@ class MessagingLine(BaseModel):
     webhook_url: Mapped[str | None] = mapped_column(String(2048))
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     max_daily_messages: Mapped[int] = mapped_column(Integer, nullable=False, default=1000)
+    # Messages per second a bulk send may use on this line (Meta's default throughput is 80).
+    max_mps: Mapped[int] = mapped_column(Integer, nullable=False, default=80, server_default="80")
     current_daily_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_reset_date: Mapped[date | None] = mapped_column(Date)
     # Fields changed through the API; a config sync leaves these alone.
@@ -91,7 +95,15 @@ class Contact(BaseModel):
     __table_args__ = (
         Index("ix_contacts_is_blocked_created_at", "is_blocked", "created_at", "id"),
         Index("ix_contacts_created_at_id", "created_at", "id"),
+        # Substring search (ILIKE '%term%'): trigram GIN indexes on PostgreSQL; plain indexes on SQLite.
+        *(Index(f"ix_contacts_{name}_trgm", name, postgresql_using="gin", postgresql_ops={name: "gin_trgm_ops"})
+          for name in ("display_name", "profile_name", "phone_number")),
     )
+
+
+# create_all() (tests, init-db) needs the trigram operator class before the indexes above.
+event.listen(Contact.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class Message(BaseModel):
@@ -115,8 +127,12 @@ class Message(BaseModel):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bulk sends: the job, and where this recipient's message is (queued, sending, done, cancelled).
+    bulk_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("bulk_jobs.id"))
+    bulk_state: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
+        Index("ix_messages_bulk_id_bulk_state", "bulk_id", "bulk_state"),
         Index("ix_messages_created_at_id", "created_at", "id"),
         Index("ix_messages_phone_number_created_at", "phone_number", "created_at", "id"),
         Index("ix_messages_line_id_created_at", "line_id", "created_at", "id"),
@@ -233,3 +249,21 @@ class WebhookDelivery(BaseModel):
         Index("ix_webhook_deliveries_line_id_created_at", "line_id", "created_at", "id"),
         Index("ix_webhook_deliveries_created_at_id", "created_at", "id"),
     )
+
+
+class BulkJob(BaseModel):
+    """One bulk send: the shared message and its recipients' messages (Message.bulk_id)."""
+
+    __tablename__ = "bulk_jobs"
+
+    line_id: Mapped[str] = mapped_column(String(64), ForeignKey(LINE_FK), nullable=False)
+    message_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    request: Mapped[dict] = mapped_column(JSON, nullable=False)
+    principal: Mapped[str] = mapped_column(String(128), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    rejected: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_bulk_jobs_created_at_id", "created_at", "id"),)

@@ -1,7 +1,17 @@
 """Query-string parsing with errors that name the argument."""
 from __future__ import annotations
 
-from app.errors import ValidationError
+import uuid
+
+from app.errors import NotFound, ValidationError
+
+
+def parse_uuid(value: str, name: str) -> uuid.UUID:
+    """A UUID path parameter; anything else cannot name a resource, so it is a 404."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(f"No {name.replace('_id', '')} has the id {value!r}.", {name: value}) from None
 
 
 def bool_arg(args, name: str) -> bool | None:

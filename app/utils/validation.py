@@ -27,6 +27,14 @@ def json_body() -> Any:
         raise ValidationError(f"Malformed JSON: {exc}.", {"body": "is not valid JSON"}) from None
 
 
+def json_body_object() -> dict:
+    """The JSON body, which must be an object."""
+    data = json_body()
+    if not isinstance(data, dict):
+        raise ValidationError("The JSON body must be an object.", {"body": "must be a JSON object"})
+    return data
+
+
 def parse(model, payload: Any | None = None) -> dict:
     """Validate a JSON object against a RESTX model; details map each bad field to a sentence."""
     data = json_body() if payload is None else payload

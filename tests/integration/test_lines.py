@@ -32,7 +32,7 @@ def test_lines_from_messaging_lines_show_with_quota(lines_app, auth):
     assert items[0] == {
         "line_id": "sales", "phone_number_id": "111", "display_name": "Sales", "phone_number": "+15550001111",
         "webhook_url": "https://apps.example/sales", "is_active": True, "max_daily_messages": 3,
-        "current_daily_count": 0, "remaining_today": 3, "last_reset_date": None,
+        "max_mps": 80, "current_daily_count": 0, "remaining_today": 3, "last_reset_date": None,
     }
     assert "line-secret-token" not in response.get_data(as_text=True)
 

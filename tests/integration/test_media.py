@@ -366,7 +366,8 @@ class LinkServer:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                if "X-Unsized" not in headers:  # else the body ends when the connection closes
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 try:
                     self.wfile.write(body)
@@ -404,6 +405,8 @@ def links(make_app, emulator):
         "/loop1": (302, {"Location": "/loop2"}, b""), "/loop2": (302, {"Location": "/loop3"}, b""),
         "/loop3": (302, {"Location": "/loop4"}, b""), "/loop4": (302, {"Location": "/photo.jpg"}, b""),
         "/big.jpg": (200, {"Content-Type": "image/jpeg"}, BIG_PHOTO),
+        "/big-unsized.jpg": (200, {"Content-Type": "image/jpeg", "X-Unsized": "1"}, BIG_PHOTO),
+        "/unsized.jpg": (200, {"Content-Type": "image/jpeg", "X-Unsized": "1"}, PHOTO),
         "/lying.png": (200, {"Content-Type": "image/png"}, PHOTO),
         "/octet": (200, {"Content-Type": "application/octet-stream"}, PHOTO),
         "/broken": (500, {}, b"oops"),
@@ -486,13 +489,23 @@ def test_an_unreachable_link_is_400_naming_media_url(links, emulator, auth):
     assert "could not be reached" in response.get_json()["details"]["media_url"]
 
 
-def test_a_link_over_the_type_limit_is_413_and_nothing_is_uploaded(links, emulator, auth):
+@pytest.mark.parametrize("path", ["/big.jpg", "/big-unsized.jpg"], ids=["content-length", "counted-while-streaming"])
+def test_a_link_over_the_type_limit_is_413_and_nothing_is_uploaded(links, emulator, auth, path):
     app, server = links
-    response = _send(app, auth, "image", media_url=f"{server.base}/big.jpg")
+    response = _send(app, auth, "image", media_url=f"{server.base}{path}")
     assert response.status_code == 413, response.get_json()
     details = response.get_json()["details"]
     assert details["media_url"] == "is too large" and details["limit_bytes"] == 5 * MB
     assert emulator.state.requests() == [] and _rows(app) == []
+
+
+def test_a_link_without_content_length_is_counted_as_it_streams(links, emulator, auth):
+    app, server = links
+    response = _send(app, auth, "image", media_url=f"{server.base}/unsized.jpg")
+    assert response.status_code == 201, response.get_json()
+    media_id = graph_bodies(emulator)[0]["image"]["id"]
+    meta = app.test_client().get(f"/api/v1/media/{media_id}", headers=auth).get_json()
+    assert meta["file_size"] == len(PHOTO) and meta["sha256"] == hashlib.sha256(PHOTO).hexdigest()
 
 
 @pytest.mark.parametrize("path, message_type", [("/lying.png", "image"), ("/photo.jpg", "video"),

@@ -16,6 +16,7 @@ line_model = ns.model("Line", {
                                   description="Where this line's events are forwarded"),
     "is_active": fields.Boolean(required=True),
     "max_daily_messages": fields.Integer(required=True, example=1000),
+    "max_mps": fields.Integer(required=True, example=80, description="Bulk sends' messages per second"),
     "current_daily_count": fields.Integer(required=True, description="Messages sent today (UTC day)"),
     "remaining_today": fields.Integer(required=True),
     "last_reset_date": NullableString(description="UTC day the counter refers to", example="2026-12-03"),
@@ -29,4 +30,6 @@ line_update_model = ns.model("LineUpdate", {
                                   example="https://app.example.com/whatsapp-events"),
     "is_active": fields.Boolean(example=True),
     "max_daily_messages": fields.Integer(min=0, max=10_000_000, example=5000),
+    "max_mps": fields.Integer(min=1, max=1000, example=80,
+                              description="Messages per second bulk sends may use (Meta's default is 80)"),
 }, strict=True)

@@ -17,7 +17,7 @@ from database.models import MessagingLine
 log = logging.getLogger(__name__)
 
 # Seeded from configuration; once changed through the API, the API's value wins over a later sync.
-OPERATIONAL_FIELDS = ("display_name", "webhook_url", "is_active", "max_daily_messages")
+OPERATIONAL_FIELDS = ("display_name", "webhook_url", "is_active", "max_daily_messages", "max_mps")
 
 
 def effective_count(line: MessagingLine, today: date | None = None) -> int:
@@ -36,6 +36,7 @@ def line_to_dict(line: MessagingLine) -> dict:
         "webhook_url": line.webhook_url,
         "is_active": line.is_active,
         "max_daily_messages": line.max_daily_messages,
+        "max_mps": line.max_mps,
         "current_daily_count": used,
         "remaining_today": max(line.max_daily_messages - used, 0),
         "last_reset_date": line.last_reset_date.isoformat() if line.last_reset_date else None,

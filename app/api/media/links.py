@@ -1,11 +1,11 @@
 """MEDIA_UPLOAD_LINKS: fetch a media_url ourselves, check it like an upload, send by id instead.
 
 The link is fetched with its own ``requests`` session (this is not Meta): http(s) only, explicit
-timeouts and an overall time budget, at most 3 redirects, each hop refused when its host resolves
-to a private, loopback or link-local address unless MEDIA_LINK_ALLOW_PRIVATE is set; the address
-each connection actually reaches is checked again before anything is sent (no DNS rebinding). The bytes are
-spooled (memory, then disk) and counted as they arrive; the transfer stops once they pass the
-type's WhatsApp limit.
+timeouts and an overall time budget, at most 3 redirects. Unless MEDIA_LINK_ALLOW_PRIVATE is set,
+every hop whose host resolves to a private, loopback or link-local address is refused, and the
+address each connection actually reaches is checked again before a byte is sent (so DNS cannot
+rebind between the check and the connection). The bytes are spooled (memory, then disk) and
+counted as they arrive; the transfer stops as soon as they pass the type's WhatsApp limit.
 """
 from __future__ import annotations
 

@@ -161,3 +161,34 @@ read_result_model = ns.model("MarkReadResult", {
     "whatsapp_message_id": fields.String(required=True), "marked_read": fields.Boolean(required=True),
     "typing_indicator": fields.Boolean(required=True),
 })
+
+bulk_recipient_doc = ("A phone number (string), or {phone_number, components} with that recipient's "
+                      "template components")
+bulk_model = ns.model("BulkSend", {
+    **{name: field for name, field in aggregate_model.items() if name not in ("phone_number", "to", "type")},
+    "recipients": fields.List(JsonValue(description=bulk_recipient_doc), required=True, min_items=1,
+                              max_items=10000, example=["+16505551234", {"phone_number": "+14155552671",
+                                                                          "components": []}]),
+})
+bulk_accepted_model = ns.model("BulkAccepted", {
+    "id": fields.String(required=True, description="Bulk send id"),
+    "accepted": fields.Integer(required=True, description="Recipients queued"),
+    "rejected": fields.List(fields.Raw, required=True, description="{index, phone_number, error} per invalid one"),
+})
+bulk_progress_model = ns.model("BulkProgress", {
+    "id": fields.String(required=True), "line_id": fields.String(required=True),
+    "message_type": fields.String(required=True),
+    "state": fields.String(required=True, enum=["queued", "running", "completed", "cancelled"]),
+    "total": fields.Integer(required=True, description="Recipients accepted"),
+    "queued": fields.Integer(required=True, description="Not sent yet"),
+    "sending": fields.Integer(required=True, description="Being sent right now"),
+    "sent": fields.Integer(required=True, description="Accepted by WhatsApp (sent, delivered or read)"),
+    "delivered": fields.Integer(required=True, description="Delivered or read"),
+    "read": fields.Integer(required=True),
+    "failed": fields.Integer(required=True, description="Refused (Graph error, blocked, quota)"),
+    "cancelled": fields.Integer(required=True),
+    "unknown": fields.Integer(required=True, description="Timed out: delivery unknown, never resent"),
+    "rejected": fields.List(fields.Raw, required=True), "failures": fields.List(fields.Raw, required=True,
+                                                                              description="Up to 100"),
+    "created_at": fields.String(required=True), "started_at": NullableString(), "finished_at": NullableString(),
+})

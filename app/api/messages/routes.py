@@ -4,10 +4,12 @@ from flask_restx import Resource
 
 from app.api.messages import models as m
 from app.api.messages.builders import TYPE_MODELS, resolve_aggregate
+from app.api.messages.bulk import BulkService
 from app.api.messages.filters import list_filters
 from app.api.messages.services import MessageService, SendOutcome
 from app.utils.pagination import page_request
-from app.utils.validation import json_body, parse
+from app.utils.query import parse_uuid
+from app.utils.validation import json_body, json_body_object, parse
 
 ns = m.ns
 IDEMPOTENCY_HEADER = {"Idempotency-Key": {"description": "Repeat-safe key: same key and body replay the first "
@@ -113,3 +115,31 @@ class MessageRead(Resource):
         """Mark an inbound message read, optionally showing a typing indicator"""
         fields = parse(m.read_model) if request.get_data() else {}
         return MessageService().mark_read(message_id, bool(fields.get("typing_indicator")))
+
+
+@ns.route("/bulk")
+class BulkList(Resource):
+    @ns.expect(m.bulk_model)
+    @ns.response(202, "Queued", m.bulk_accepted_model)
+    @ns.response(400, "Invalid fields, or no valid recipient")
+    @ns.response(404, "Unknown line")
+    @ns.response(409, "Line inactive")
+    def post(self):
+        """Send one message to many recipients, paced to the line's throughput"""
+        return BulkService().submit(json_body_object(), str(g.principal)), 202
+
+
+@ns.route("/bulk/<string:bulk_id>")
+@ns.param("bulk_id", "Bulk send id")
+class BulkItem(Resource):
+    @ns.response(200, "Progress", m.bulk_progress_model)
+    @ns.response(404, "Unknown bulk send")
+    def get(self, bulk_id):
+        """Follow a bulk send: counts, and the failures with their errors"""
+        return BulkService().get(parse_uuid(bulk_id, "bulk_id"))
+
+    @ns.response(200, "Cancelled; progress after cancelling", m.bulk_progress_model)
+    @ns.response(404, "Unknown bulk send")
+    def delete(self, bulk_id):
+        """Cancel the recipients still queued"""
+        return BulkService().cancel(parse_uuid(bulk_id, "bulk_id"))

@@ -1,7 +1,6 @@
 """Webhooks API: Meta's handshake and events, and the stored events and forwards."""
 import json
 import logging
-import uuid
 
 from flask import current_app, make_response, request
 from flask_restx import Resource
@@ -9,21 +8,14 @@ from flask_restx import Resource
 from app.api.webhooks import models as m
 from app.api.webhooks.deliveries import DeliveryService
 from app.api.webhooks.services import WebhookService
-from app.errors import NotFound, Unauthorized, ValidationError
+from app.errors import Unauthorized, ValidationError
 from app.private.auth import require_auth
 from app.private.signature import verify_whatsapp_signature
 from app.utils.pagination import page_request
-from app.utils.query import bool_arg
+from app.utils.query import bool_arg, parse_uuid
 
 ns = m.ns
 log = logging.getLogger(__name__)
-
-
-def _uuid(value: str, name: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(f"No {name} has the id {value!r}.", {name: value}) from None
 
 
 @ns.route("")
@@ -86,7 +78,7 @@ class WebhookEventItem(Resource):
     @ns.response(404, "Unknown event")
     def get(self, event_id):
         """Get a stored webhook event"""
-        return WebhookService().get(_uuid(event_id, "event_id"))
+        return WebhookService().get(parse_uuid(event_id, "event_id"))
 
 
 @ns.route("/events/<string:event_id>/retry")
@@ -97,7 +89,7 @@ class WebhookEventRetry(Resource):
     @ns.response(404, "Unknown event")
     def post(self, event_id):
         """Process a stored event again"""
-        return WebhookService().retry(_uuid(event_id, "event_id"))
+        return WebhookService().retry(parse_uuid(event_id, "event_id"))
 
 
 @ns.route("/deliveries")
@@ -121,4 +113,4 @@ class DeliveryRetry(Resource):
     @ns.response(404, "Unknown delivery")
     def post(self, delivery_id):
         """Send a dead or pending forward again now"""
-        return DeliveryService().retry(_uuid(delivery_id, "delivery_id"))
+        return DeliveryService().retry(parse_uuid(delivery_id, "delivery_id"))
