@@ -151,8 +151,10 @@ def make_app(monkeypatch):
 
     yield factory
     for app in built:
+        from app.jobs import wait_for_jobs
         from database.connection import db
 
+        wait_for_jobs(app, 60)  # a background job must not race the truncation below
         with app.app_context():
             db.session.remove()
         _truncate(app)

@@ -67,14 +67,35 @@ class LineRepository:
         )
         return self.session.execute(statement).first()
 
-    def release_quota(self, line_id: str, reserved_on: date) -> bool:
-        """Give back one unit reserved on reserved_on; a unit from an earlier day is already gone."""
+    def reserve_many(self, line_id: str, today: date, wanted: int) -> int:
+        """Reserve up to `wanted` units of an active line's quota at once; returns how many were granted.
+
+        The line's row is locked (SELECT ... FOR UPDATE; SQLite's write lock is already held) between
+        the read and the write, so concurrent reservations stay exact.
+        """
+        line = MessagingLine.__table__.c
+        query = select(line.current_daily_count, line.last_reset_date, line.max_daily_messages).where(
+            line.line_id == line_id, line.is_active.is_(True))
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        if row is None:
+            return 0
+        used = row.current_daily_count if row.last_reset_date == today else 0
+        granted = max(0, min(wanted, row.max_daily_messages - used))
+        if granted:
+            self.session.execute(update(MessagingLine.__table__).where(line.line_id == line_id)
+                                 .values(current_daily_count=used + granted, last_reset_date=today))
+        return granted
+
+    def release_quota(self, line_id: str, reserved_on: date, units: int = 1) -> bool:
+        """Give back units reserved on reserved_on; units from an earlier day are already gone."""
         line = MessagingLine.__table__.c
         statement = (
             update(MessagingLine.__table__)
             .where(line.line_id == line_id)
             .where(line.last_reset_date == reserved_on)
-            .where(line.current_daily_count > 0)
-            .values(current_daily_count=line.current_daily_count - 1)
+            .where(line.current_daily_count >= units)
+            .values(current_daily_count=line.current_daily_count - units)
         )
         return self.session.execute(statement).rowcount == 1

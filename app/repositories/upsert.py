@@ -1,6 +1,8 @@
 """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite: dedupe enforced by the database."""
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,3 +37,21 @@ def upsert_outbound_contact(session: Session, phone_number: str, line_id: str, w
         set_={"last_outbound_at": when, "last_line_id": line_id, "updated_at": when},
     ).returning(table.c.is_blocked)
     return bool(session.execute(statement).scalar())
+
+
+def upsert_outbound_contacts(session: Session, phone_numbers: list[str], line_id: str, when) -> None:
+    """The batch form of upsert_outbound_contact, in one statement (sorted, so batches never deadlock)."""
+    from database.models import Contact
+
+    if not phone_numbers:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Contact.__table__).values([
+        {"id": uuid.uuid4(), "phone_number": number, "is_blocked": False, "last_outbound_at": when,
+         "last_line_id": line_id, "created_at": when, "updated_at": when} for number in sorted(set(phone_numbers))
+    ])
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["phone_number"],
+        set_={"last_outbound_at": statement.excluded.last_outbound_at, "last_line_id": line_id, "updated_at": when},
+    ))

@@ -162,3 +162,28 @@ def test_reservations_racing_on_postgres_stop_exactly_at_the_limit(make_app, pos
     assert results.count(None) == threads_count * attempts - limit
     with app.app_context():
         assert db.session.get(MessagingLine, LineRepository(db.session).get("race").id).current_daily_count == limit
+
+
+def test_batch_reservations_racing_on_postgres_grant_exactly_the_limit(make_app, postgres_url):
+    limit = 40
+    lines = json.dumps([{"id": "batch", "phone_number_id": "778", "max_daily_messages": limit}])
+    app = make_app({"MESSAGING_LINES": lines, "TEST_DATABASE_URL": postgres_url})
+    today = date(2026, 12, 3)
+    granted: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        for _ in range(4):
+            with app.app_context():
+                granted.append(LineRepository(db.session).reserve_many("batch", today, 3))
+                db.session.commit()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(granted) == limit and max(granted) <= 3
+    with app.app_context():
+        assert LineRepository(db.session).get("batch").current_daily_count == limit

@@ -21,7 +21,7 @@ from app.api.webhooks.statuses import apply_pending_statuses
 from app.extensions import redis_client
 from app.graph import GraphAPIError, GraphClient, GraphTimeoutError
 from app.repositories.line_repo import LineRepository
-from app.repositories.upsert import upsert_outbound_contact
+from app.repositories.upsert import upsert_outbound_contacts
 from app.utils.time import utc_today
 from database.connection import db
 from database.models import BulkJob, Contact, Message, MessageStatusEvent, MessagingLine
@@ -52,16 +52,28 @@ def run_bulk(bulk_id: str) -> None:
         db.session.commit()
     line = LineRepository(db.session).get(job.line_id)
     sender = BulkSender(line, build_pacer(redis_client.get()))
+    size = current_app.config["BULK_BATCH_SIZE"]
     with ThreadPoolExecutor(current_app.config["BULK_THREADS"], thread_name_prefix="bulk") as pool:
-        while batch := claim(job.id, current_app.config["BULK_BATCH_SIZE"]):
-            try:
-                to_send = prepare(line, batch)
-            except Exception:
-                db.session.rollback()
-                _requeue(batch)  # nothing was sent: another round (or worker) takes them again
-                raise
-            record(line, list(pool.map(sender.send, to_send)))
+        in_flight: list = []
+        while True:
+            # The next batch is claimed and checked while the previous one is still being sent.
+            batch = claim(job.id, size)
+            next_flight = [pool.submit(sender.send, m) for m in _prepared(line, batch)] if batch else []
+            if in_flight:
+                record(line, [future.result() for future in in_flight])
+            in_flight = next_flight
+            if not batch:
+                break
     finish(job.id)
+
+
+def _prepared(line: MessagingLine, batch: list[Message]) -> list[Message]:
+    try:
+        return prepare(line, batch)
+    except Exception:
+        db.session.rollback()
+        _requeue(batch)  # nothing was sent: another round (or worker) takes them again
+        raise
 
 
 def _requeue(batch: list[Message]) -> None:
@@ -89,22 +101,24 @@ def claim(bulk_id: uuid.UUID, size: int) -> list[Message]:
 
 def prepare(line: MessagingLine, batch: list[Message]) -> list[Message]:
     """Blocked contacts and quota, checked for a whole batch; the rest is returned for sending."""
+    now, today = utcnow(), utc_today()
     numbers = [m.phone_number for m in batch]
     blocked = set(db.session.scalars(select(Contact.phone_number)
                                      .where(Contact.phone_number.in_(numbers), Contact.is_blocked.is_(True))))
-    repo, today, now = LineRepository(db.session), utc_today(), utcnow()
-    ready: list[Message] = []
+    candidates = []
     for message in batch:
         if message.phone_number in blocked:
             _fail(message, {"code": "CONTACT_BLOCKED", "title": "The recipient is blocked"}, now)
-        elif not line.is_active:
-            _fail(message, {"code": "LINE_INACTIVE", "title": "The line is inactive"}, now)
-        elif repo.reserve_quota(line.line_id, today) is None:
-            _fail(message, {"code": "QUOTA_EXCEEDED", "title": "The line's daily quota is used up",
-                            "limit": line.max_daily_messages}, now)
         else:
-            upsert_outbound_contact(db.session, message.phone_number, line.line_id, now)
-            ready.append(message)
+            candidates.append(message)
+    granted = LineRepository(db.session).reserve_many(line.line_id, today, len(candidates)) if candidates else 0
+    ready, over = candidates[:granted], candidates[granted:]
+    for message in over:
+        error = ({"code": "QUOTA_EXCEEDED", "title": "The line's daily quota is used up",
+                  "limit": line.max_daily_messages} if line.is_active
+                 else {"code": "LINE_INACTIVE", "title": "The line is inactive"})
+        _fail(message, error, now)
+    upsert_outbound_contacts(db.session, [m.phone_number for m in ready], line.line_id, now)
     db.session.commit()
     return ready
 
@@ -120,7 +134,7 @@ def record(line: MessagingLine, outcomes: list[Outcome]) -> None:
     if sent and db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(w, 0)) FROM unnest(CAST(:ws AS text[])) AS w"),
                            {"ws": sorted(o.wamid for o in sent)})
-    rows = []
+    rows, refused = [], 0
     for o in outcomes:
         row = {"id": o.message_id, "bulk_state": "done", "updated_at": now}
         if o.wamid:
@@ -129,8 +143,10 @@ def record(line: MessagingLine, outcomes: list[Outcome]) -> None:
             row.update(error=o.error)
         else:
             row.update(status="failed", error=o.error, failed_at=now)
-            LineRepository(db.session).release_quota(line.line_id, today)
+            refused += 1
         rows.append(row)
+    if refused:
+        LineRepository(db.session).release_quota(line.line_id, today, units=refused)
     if rows:
         db.session.execute(update(Message), rows)
     if sent:
