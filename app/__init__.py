@@ -116,6 +116,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-ID"] = getattr(g, "request_id", "") or uuid.uuid4().hex
+        if response.status_code == 204:
+            response.mimetype = "application/json"  # the API's one documented type, not Flask's text/html
         return response
 
 

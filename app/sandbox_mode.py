@@ -28,6 +28,8 @@ def start_embedded_sandbox(app: Flask) -> None:
         webhook_delay=app.config["SANDBOX_WEBHOOK_DELAY"],
         phone_numbers={line.phone_number_id: line.phone_number.lstrip("+") or "15550001111" for line in lines},
     )
+    if not app.config["SANDBOX_META_LIMITS"]:
+        settings.mps, settings.pair_rate = 0, False
     running = start_in_thread(settings, port=app.config["SANDBOX_PORT"], deliver=deliver)
     app.extensions["sandbox"] = running
     app.config["WHATSAPP_API_BASE_URL"] = running.base_url

@@ -52,6 +52,7 @@ class DefaultConfig:
             self.WHATSAPP_PHONE_NUMBER_ID = "100000000000001"
         self.SANDBOX_PORT = self._int("SANDBOX_PORT", 0)
         self.SANDBOX_WEBHOOK_DELAY = self._float("SANDBOX_WEBHOOK_DELAY", 1.0)
+        self.SANDBOX_META_LIMITS = parse_bool(e("SANDBOX_META_LIMITS", "true"), "SANDBOX_META_LIMITS")
         self.MESSAGING_LINES: list[LineConfig] = load_lines(self._env, self.WHATSAPP_PHONE_NUMBER_ID)
         self.DEFAULT_LINE_ID = e("DEFAULT_LINE_ID") or (self.MESSAGING_LINES[0].id if self.MESSAGING_LINES else None)
         if self.DEFAULT_LINE_ID and self.MESSAGING_LINES and self.DEFAULT_LINE_ID not in {
@@ -76,6 +77,8 @@ class DefaultConfig:
         self.WEBHOOK_MAX_BYTES = self._int("WEBHOOK_MAX_BYTES", 3 * 1024 * 1024)
         self.MEDIA_MAX_BYTES = 100 * 1024 * 1024
         self.MEDIA_UPLOAD_LINKS = parse_bool(e("MEDIA_UPLOAD_LINKS", "false"), "MEDIA_UPLOAD_LINKS")
+        # Links to private, loopback or link-local addresses are refused unless this is set.
+        self.MEDIA_LINK_ALLOW_PRIVATE = parse_bool(e("MEDIA_LINK_ALLOW_PRIVATE", "false"), "MEDIA_LINK_ALLOW_PRIVATE")
 
         self.GRAPH_CONNECT_TIMEOUT = self._float("GRAPH_CONNECT_TIMEOUT", 5.0)
         self.GRAPH_READ_TIMEOUT = self._float("GRAPH_READ_TIMEOUT", 30.0)

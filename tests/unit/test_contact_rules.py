@@ -68,3 +68,17 @@ def test_last_seen_only_moves_forward_when_webhooks_arrive_out_of_order():
     apply_profile(c, None, None, earlier)
     assert c.last_seen == later and c.last_inbound_at == later
 
+
+
+def test_an_older_message_arriving_late_does_not_rename_the_contact():
+    from datetime import datetime, timezone
+
+    from app.api.webhooks.inbound import apply_profile
+    from database.models import Contact
+
+    contact = Contact(phone_number="16505551234", is_blocked=False)
+    newer = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+    older = datetime(2026, 12, 3, 11, 0, tzinfo=timezone.utc)
+    apply_profile(contact, "Ana Maria", "16505551234", newer)
+    apply_profile(contact, "Ana (old)", "16505551234", older)
+    assert (contact.display_name, contact.profile_name, contact.last_seen) == ("Ana Maria", "Ana Maria", newer)

@@ -5,6 +5,7 @@ from flask_restx import Resource
 from app.api.media.models import media_model, ns, upload_parser
 from app.api.media.services import MediaService
 from app.api.media.transfer import stream_response, upload_from_request
+from app.utils.media_types import SUPPORTED_TYPES
 
 MEDIA_ID = "Meta's media id, or our id (UUID)"
 
@@ -46,7 +47,7 @@ class MediaItem(Resource):
 @ns.route("/<string:media_id>/download")
 @ns.param("media_id", MEDIA_ID)
 class MediaDownload(Resource):
-    @ns.produces(["application/octet-stream"])
+    @ns.produces(["application/octet-stream", *sorted(SUPPORTED_TYPES), "application/json"])
     @ns.response(200, "The bytes, streamed, with Content-Type, Content-Length and Content-Disposition")
     @ns.response(404, "Unknown media")
     @ns.response(502, "WhatsApp refused or failed to serve it")

@@ -62,7 +62,7 @@ def resolve_aggregate(payload: dict) -> tuple[str | None, dict]:
     if requested is None:
         message_type = formatters.detect_message_type(fields)
     else:
-        message_type = ALIASES.get(requested, requested)
+        message_type = ALIASES.get(requested, requested) if isinstance(requested, str) else None
         if message_type not in TYPE_MODELS:
             raise ValidationError(f"message_type {requested!r} is not a type this API sends.",
                                   {"message_type": "must be one of " + ", ".join(TYPE_MODELS)})

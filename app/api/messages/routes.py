@@ -9,7 +9,7 @@ from app.api.messages.filters import list_filters
 from app.api.messages.services import MessageService, SendOutcome
 from app.utils.pagination import page_request
 from app.utils.query import parse_uuid
-from app.utils.validation import json_body, json_body_object, parse
+from app.utils.validation import json_body_object, parse
 
 ns = m.ns
 IDEMPOTENCY_HEADER = {"Idempotency-Key": {"description": "Repeat-safe key: same key and body replay the first "
@@ -80,7 +80,7 @@ class MessageList(Resource):
     @documented_send(m.aggregate_model)
     def post(self):
         """Send any type: by message_type, by detected fields, or as a Graph-native body"""
-        return send(*resolve_aggregate(json_body()))
+        return send(*resolve_aggregate(json_body_object()))
 
     @ns.doc(params={
         "phone_number": "Recipient or sender", "line_id": "Line", "direction": "outbound | inbound",

@@ -21,11 +21,13 @@ MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 def apply_profile(contact: Contact, profile_name: str | None, wa_id: str | None, seen_at: datetime) -> None:
     """Update a contact from an inbound message.
 
-    - profile_name always follows WhatsApp; display_name follows it too unless someone set a
+    - profile_name follows WhatsApp's latest; display_name follows it too unless someone set a
       different display_name through the API (then it is theirs to keep);
-    - last_seen and last_inbound_at only move forward (webhooks arrive out of order).
+    - webhooks arrive out of order, so an older message changes neither the names nor last_seen,
+      and last_seen and last_inbound_at only move forward.
     """
-    if profile_name:
+    newest = contact.last_seen is None or seen_at >= contact.last_seen
+    if profile_name and newest:
         if contact.display_name in (None, "", contact.profile_name):
             contact.display_name = profile_name
         contact.profile_name = profile_name

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class MetaWebhook(Resource):
     @ns.doc(security=[], params={"hub.mode": "subscribe", "hub.verify_token": "WEBHOOK_VERIFY_TOKEN",
                                  "hub.challenge": "Echoed back"})
-    @ns.produces(["text/plain"])
+    @ns.produces(["text/plain", "application/json"])
     @ns.response(200, "The hub.challenge, as text/plain")
     @ns.response(403, "Verification token mismatch")
     def get(self):
