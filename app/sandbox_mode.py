@@ -9,7 +9,7 @@ import logging
 from flask import Flask
 
 log = logging.getLogger(__name__)
-SANDBOX_TOKEN = "sandbox-token"
+SANDBOX_TOKEN = "sandbox-token"  # nosec B105 - the emulator accepts any token; never used with Meta
 
 
 def start_embedded_sandbox(app: Flask) -> None:

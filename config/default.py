@@ -7,7 +7,7 @@ from pathlib import Path
 from config.lines import ConfigError, LineConfig, load_lines, parse_bool
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
-INSECURE_SECRET_KEY = "dev-secret-key-change-me"
+INSECURE_SECRET_KEY = "dev-secret-key-change-me"  # nosec B105 - development default; production refuses it
 META_GRAPH_URL = "https://graph.facebook.com"
 
 
@@ -27,9 +27,9 @@ class DefaultConfig:
     TESTING = False
     # Development-only credentials so a fresh clone works from Swagger; production refuses them.
     DEFAULT_API_KEYS = "dev-api-key"
-    DEFAULT_WEBHOOK_SECRET = "dev-webhook-secret"
-    DEFAULT_VERIFY_TOKEN = "dev-verify-token"
-    DEFAULT_FORWARD_SECRET = "dev-forward-secret"
+    DEFAULT_WEBHOOK_SECRET = "dev-webhook-secret"  # nosec B105 - development default; production refuses it
+    DEFAULT_VERIFY_TOKEN = "dev-verify-token"  # nosec B105 - development default; production refuses it
+    DEFAULT_FORWARD_SECRET = "dev-forward-secret"  # nosec B105 - development default; production has none
     DEFAULT_RATE_LIMIT = "600 per minute"
     SANDBOX_ALLOWED = True
 

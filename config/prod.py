@@ -7,9 +7,9 @@ class ProductionConfig(DefaultConfig):
 
     ENV_NAME = "production"
     DEFAULT_API_KEYS = ""
-    DEFAULT_WEBHOOK_SECRET = ""
-    DEFAULT_VERIFY_TOKEN = ""
-    DEFAULT_FORWARD_SECRET = ""
+    DEFAULT_WEBHOOK_SECRET = ""  # nosec B105 - empty: production has no default
+    DEFAULT_VERIFY_TOKEN = ""  # nosec B105 - empty: production has no default
+    DEFAULT_FORWARD_SECRET = ""  # nosec B105 - empty: production has no default
     DEFAULT_RATE_LIMIT = "1200 per minute"
     SANDBOX_ALLOWED = False
 

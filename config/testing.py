@@ -5,9 +5,9 @@ import tempfile
 from config.default import DefaultConfig
 
 TEST_API_KEY = "test-api-key"
-TEST_WEBHOOK_SECRET = "test-webhook-secret"
-TEST_VERIFY_TOKEN = "test-verify-token"
-TEST_FORWARD_SECRET = "test-forward-secret"
+TEST_WEBHOOK_SECRET = "test-webhook-secret"  # nosec B105 - test-only value
+TEST_VERIFY_TOKEN = "test-verify-token"  # nosec B105 - test-only value
+TEST_FORWARD_SECRET = "test-forward-secret"  # nosec B105 - test-only value
 
 
 class TestingConfig(DefaultConfig):

@@ -62,7 +62,7 @@ class Dispatcher:
         self._generation = 0
         self._stopped = False
         self._threads: list[threading.Thread] = []
-        self._random = random.Random(settings.seed)
+        self._random = random.Random(settings.seed)  # nosec B311 - seeded randomness for reproducible test scenarios
         self._attempts: deque[dict[str, Any]] = deque(maxlen=max(settings.history_limit, 1))
 
     def start(self) -> None:
@@ -114,7 +114,7 @@ class Dispatcher:
             self._cond.wait_for(lambda: self._busy == 0, timeout)
             self._posts.clear()
             self._attempts.clear()
-            self._random = random.Random(self._settings.seed)
+            self._random = random.Random(self._settings.seed)  # nosec B311 - seeded randomness for reproducible test scenarios
 
     def pending(self) -> int:
         """Return how many updates and posts are waiting or being delivered."""

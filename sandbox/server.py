@@ -88,6 +88,6 @@ def start_in_thread(settings: EmulatorSettings | None = None, host: str = "127.0
 
 
 def _url_host(host: str) -> str:
-    if host in ("0.0.0.0", ""):
+    if host in ("0.0.0.0", ""):  # nosec B104 - maps a wildcard bind to a loopback URL; binds nothing
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host

@@ -53,9 +53,9 @@ class EmulatorSettings:
     def as_dict(self) -> dict[str, Any]:
         """Return the settings as plain JSON-friendly values, with secrets masked."""
         values = dataclasses.asdict(self)
-        values["app_secret"] = "***"
+        values["app_secret"] = "***"  # nosec B105 - a mask that hides the secret
         if values["access_token"] is not None:
-            values["access_token"] = "***"
+            values["access_token"] = "***"  # nosec B105 - a mask that hides the secret
         return values
 
     def copy(self) -> EmulatorSettings:

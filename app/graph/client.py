@@ -75,7 +75,7 @@ class GraphClient:
         self.recipient_backoff = recipient_backoff or RecipientBackoff(clock=clock)
         self._sleep = sleep
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # nosec B311 - jitter for retry back-off, not security
         self._session = new_session(pool_size)
 
     @classmethod
