@@ -80,18 +80,21 @@ def register_job_commands(app: Flask) -> None:
     """Worker and maintenance commands."""
 
     @app.cli.command("worker")
-    @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
-    def worker_command(burst: bool):
+    @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+    @click.option("--queue", "queues", type=click.Choice(["default", "bulk", "all"]), default="all",
+                  show_default=True, help="default: webhooks and forwards; bulk: bulk sends.")
+    def worker_command(burst: bool, queues: str):
         """Run an RQ worker (with scheduler) for background jobs; needs REDIS_URL."""
         from rq import SimpleWorker
 
         from app.extensions import redis_client
-        from app.jobs.queue import QUEUE_NAME
+        from app.jobs.queue import BULK_QUEUE, QUEUE_NAME
 
         connection = redis_client.get()
         if connection is None:
             raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the app process.")
-        worker = SimpleWorker([QUEUE_NAME], connection=connection)
+        names = {"default": [QUEUE_NAME], "bulk": [BULK_QUEUE], "all": [QUEUE_NAME, BULK_QUEUE]}[queues]
+        worker = SimpleWorker(names, connection=connection)
         worker.work(with_scheduler=True, burst=burst, logging_level=current_app.config["LOG_LEVEL"])
 
     webhooks = AppGroup("webhooks", help="Webhook maintenance.")
@@ -101,10 +104,13 @@ def register_job_commands(app: Flask) -> None:
     @click.option("--min-age", default=60.0, show_default=True, help="Only events older than this (seconds).")
     def retry_failed_command(min_age: float):
         """Reprocess stored webhook events that are not processed yet."""
+        from app.api.webhooks.deliveries import DeliveryService
         from app.api.webhooks.services import WebhookService
 
         retried = WebhookService().retry_failed(min_age)
         click.echo(f"reprocessed {len(retried)} event(s)")
+        due = DeliveryService().resume_due(min_age)
+        click.echo(f"re-queued {due} pending forward(s)")
 
     @app.cli.command("cleanup")
     def cleanup_command():

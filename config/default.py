@@ -88,6 +88,8 @@ class DefaultConfig:
         self.GRAPH_POOL_SIZE = self._int("GRAPH_POOL_SIZE", 32)
 
         self.IDEMPOTENCY_TTL_HOURS = self._int("IDEMPOTENCY_TTL_HOURS", 24)
+        # An in-flight key older than this is taken over by a retry (its request died).
+        self.IDEMPOTENCY_LEASE_SECONDS = self._float("IDEMPOTENCY_LEASE_SECONDS", 30.0)
         self.JOBS_BACKEND = e("JOBS_BACKEND", "rq" if self.REDIS_URL else "thread")
         self.FORWARD_MAX_ATTEMPTS = self._int("FORWARD_MAX_ATTEMPTS", 6)
         self.FORWARD_TIMEOUT = self._float("FORWARD_TIMEOUT", 10.0)

@@ -18,6 +18,8 @@ from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "wamsvc"
+BULK_QUEUE = "wamsvc-bulk"  # long jobs, kept apart so they never hold up webhook processing
+BULK_TIMEOUT = 24 * 3600
 
 
 class ThreadJobs:
@@ -29,10 +31,12 @@ class ThreadJobs:
         self.lock = threading.Condition()
         self.pending = 0
 
-    def submit(self, path: str, args: tuple, delay: float) -> None:
+    def submit(self, path: str, args: tuple, delay: float, queue: str = QUEUE_NAME) -> None:
         with self.lock:
             self.pending += 1
-        if delay > 0:
+        if queue == BULK_QUEUE:  # a thread of its own, so it never occupies the shared pool
+            threading.Thread(target=self._run_and_count, args=(path, args), daemon=True, name="bulk-job").start()
+        elif delay > 0:
             timer = threading.Timer(delay, self._start, (path, args))
             timer.daemon = True
             timer.start()
@@ -49,6 +53,12 @@ class ThreadJobs:
                 resolve(path)(*args)
             except Exception:  # a job's failure is logged; the job decides its own retries
                 log.exception("job %s%r failed", path, args)
+
+    def _run_and_count(self, path: str, args: tuple) -> None:
+        try:
+            self._run(path, args)
+        finally:
+            self._done(None)
 
     def _done(self, _future) -> None:
         with self.lock:
@@ -69,20 +79,22 @@ class RQJobs:
         from app.extensions import redis_client
 
         with app.app_context():
-            self.queue = Queue(QUEUE_NAME, connection=redis_client.get(), default_timeout=600)
+            connection = redis_client.get()
+        self.queues = {QUEUE_NAME: Queue(QUEUE_NAME, connection=connection, default_timeout=600),
+                       BULK_QUEUE: Queue(BULK_QUEUE, connection=connection, default_timeout=BULK_TIMEOUT)}
         self.fallback = fallback
 
-    def submit(self, path: str, args: tuple, delay: float) -> None:
+    def submit(self, path: str, args: tuple, delay: float, queue: str = QUEUE_NAME) -> None:
         from redis.exceptions import RedisError
 
         try:
             if delay > 0:
-                self.queue.enqueue_in(timedelta(seconds=delay), run_job, path, args)
+                self.queues[queue].enqueue_in(timedelta(seconds=delay), run_job, path, args)
             else:
-                self.queue.enqueue(run_job, path, args)
+                self.queues[queue].enqueue(run_job, path, args)
         except RedisError as exc:
             log.error("redis unavailable (%s): running job %s in this process instead", type(exc).__name__, path)
-            self.fallback.submit(path, args, delay)
+            self.fallback.submit(path, args, delay, queue)
 
     def wait_idle(self, timeout: float) -> bool:
         return self.fallback.wait_idle(timeout)
@@ -112,10 +124,10 @@ def init_jobs(app: Flask) -> None:
     log.debug("jobs backend: %s", type(app.extensions["jobs"]).__name__)
 
 
-def enqueue(func: Callable | str, *args, delay: float = 0.0) -> None:
-    """Run func(*args) in the background, after delay seconds."""
+def enqueue(func: Callable | str, *args, delay: float = 0.0, queue: str = QUEUE_NAME) -> None:
+    """Run func(*args) in the background, after delay seconds, on the named queue."""
     path = func if isinstance(func, str) else f"{func.__module__}:{func.__name__}"
-    current_app.extensions["jobs"].submit(path, args, delay)
+    current_app.extensions["jobs"].submit(path, args, delay, queue)
 
 
 def wait_for_jobs(app: Flask, timeout: float = 10.0) -> bool:

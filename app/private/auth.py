@@ -43,7 +43,8 @@ def check_api_key(candidate: str, valid_keys: list[str]) -> bool:
 def decode_jwt(token: str, secret: str) -> dict:
     """Decode an HS256 JWT that must carry exp; raise Unauthorized otherwise."""
     try:
-        return jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp"]})
+        # sub identifies the caller (idempotency keys, rate limits), so it is required too.
+        return jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
         raise Unauthorized("The bearer token has expired.") from None
     except jwt.InvalidTokenError:
@@ -63,7 +64,7 @@ def authenticate() -> Principal:
         if not secret:
             raise Unauthorized("Bearer tokens are not enabled on this service (JWT_SECRET_KEY is unset).")
         claims = decode_jwt(header[7:].strip(), secret)
-        return Principal("jwt", str(claims.get("sub", "anonymous")))
+        return Principal("jwt", str(claims["sub"]))
     raise Unauthorized("Send an X-API-Key header or an Authorization: Bearer token.")
 
 

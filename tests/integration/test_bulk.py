@@ -214,3 +214,17 @@ def test_redis_pacer_shares_slots_between_processes(redis_url):
     waits = [slots.reserve("wamsvc:pace:line:shared", 0.1, 0.0) for slots in (first, second, first, second)]
     assert waits[0] < 0.01
     assert [round(w, 1) for w in waits[1:]] == [0.1, 0.2, 0.3]
+
+
+def test_redis_pacer_reserves_recipient_slots_without_errors(redis_url):
+    import redis
+
+    from app.api.messages.pacing import PAIR_BURST, PAIR_INTERVAL, RedisSlots
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete("wamsvc:pace:pair:l:r")
+    slots = RedisSlots(client)
+    waits = [slots.reserve("wamsvc:pace:pair:l:r", PAIR_INTERVAL, PAIR_INTERVAL * (PAIR_BURST - 1))
+             for _ in range(PAIR_BURST + 1)]
+    assert all(w < 0.05 for w in waits[:PAIR_BURST]) and 5.5 < waits[-1] <= 6.0
+    assert client.pttl("wamsvc:pace:pair:l:r") > 0

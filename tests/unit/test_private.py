@@ -77,3 +77,9 @@ def test_bad_phone_numbers_name_the_field(raw):
     with pytest.raises(ValidationError) as caught:
         normalize_phone(raw, field="to")
     assert "to" in caught.value.details
+
+
+def test_jwt_without_sub_is_refused():
+    token = jwt.encode({"exp": int(time.time()) + 60}, LONG_KEY, algorithm="HS256")
+    with pytest.raises(Unauthorized, match="invalid"):
+        decode_jwt(token, LONG_KEY)

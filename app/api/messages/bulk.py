@@ -12,6 +12,7 @@ from app.api.lines.services import LineService
 from app.api.messages.builders import build_for_type, resolve_aggregate
 from app.errors import NotFound, ValidationError
 from app.jobs import enqueue
+from app.jobs.queue import BULK_QUEUE
 from app.private.phone import normalize_phone
 from database.connection import db
 from database.models import BulkJob, Message
@@ -67,7 +68,7 @@ class BulkService:
         } for to, body in bodies])
         self.session.commit()
         for _ in range(max(1, current_app.config["BULK_PARALLELISM"])):
-            enqueue("app.api.messages.bulk_runner:run_bulk", str(job.id))
+            enqueue("app.api.messages.bulk_runner:run_bulk", str(job.id), queue=BULK_QUEUE)
         return {"id": str(job.id), "accepted": len(bodies), "rejected": rejected}
 
     def _bodies(self, message_type: str, shared: dict, recipients: list) -> tuple[list, list]:

@@ -19,7 +19,7 @@ from app.api.messages.pacing import Pacer, build_pacer
 from app.api.messages.services import graph_error_record
 from app.api.webhooks.statuses import apply_pending_statuses
 from app.extensions import redis_client
-from app.graph import GraphAPIError, GraphClient, GraphTimeoutError
+from app.graph import GraphAPIError, GraphClient
 from app.repositories.line_repo import LineRepository
 from app.repositories.upsert import upsert_outbound_contacts
 from app.utils.time import utc_today
@@ -60,7 +60,7 @@ def run_bulk(bulk_id: str) -> None:
             batch = claim(job.id, size)
             next_flight = [pool.submit(sender.send, m) for m in _prepared(line, batch)] if batch else []
             if in_flight:
-                record(line, [future.result() for future in in_flight])
+                _record_with_retry(line, [future.result() for future in in_flight])
             in_flight = next_flight
             if not batch:
                 break
@@ -74,6 +74,20 @@ def _prepared(line: MessagingLine, batch: list[Message]) -> list[Message]:
         db.session.rollback()
         _requeue(batch)  # nothing was sent: another round (or worker) takes them again
         raise
+
+
+def _record_with_retry(line: MessagingLine, outcomes: list[Outcome]) -> None:
+    """Record a sent batch, retrying: its wamids exist nowhere else."""
+    for attempt in range(5):
+        try:
+            record(line, outcomes)
+            return
+        except Exception:
+            db.session.rollback()
+            if attempt == 4:
+                log.error("bulk: could not record %d results; they stay 'sending' (never resent)", len(outcomes))
+                raise
+            time.sleep(min(2 ** attempt, 10))
 
 
 def _requeue(batch: list[Message]) -> None:
@@ -195,9 +209,9 @@ class BulkSender:
             try:
                 result = self.graph.send_message(self.phone_number_id, body, token=self.token)
                 return Outcome(message.id, wamid=result.wamid)
-            except GraphTimeoutError as exc:
-                return Outcome(message.id, error=graph_error_record(exc), unknown=True)
             except GraphAPIError as exc:
+                if exc.delivery_unknown:  # Meta may have it: never resend
+                    return Outcome(message.id, error=graph_error_record(exc), unknown=True)
                 error = exc
                 if not self._back_off(exc, recipient, attempt):
                     break

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.errors import IdempotencyConflict, ValidationError
@@ -38,9 +39,11 @@ class Claim:
 class IdempotencyService:
     """Claim a key before sending; store the response after; replay it on a repeat."""
 
-    def __init__(self, session: Session, ttl_hours: int = 24, repo: IdempotencyRepository | None = None) -> None:
+    def __init__(self, session: Session, ttl_hours: int = 24, repo: IdempotencyRepository | None = None,
+                 lease_seconds: float = 30.0) -> None:
         self.session = session
         self.ttl = timedelta(hours=ttl_hours)
+        self.lease = timedelta(seconds=lease_seconds)
         self.repo = repo or IdempotencyRepository(session)
 
     def claim(self, principal: str, key: str, fingerprint: str) -> Claim:
@@ -68,14 +71,49 @@ class IdempotencyService:
             raise IdempotencyConflict("This Idempotency-Key was already used with a different request body.",
                                       {"Idempotency-Key": "reused with a different body"})
         if row.state != "completed":
-            raise IdempotencyConflict("A request with this Idempotency-Key is still in flight; retry shortly.",
-                                      {"Idempotency-Key": "in flight"})
+            if row.updated_at > utcnow() - self.lease:
+                raise IdempotencyConflict("A request with this Idempotency-Key is still in flight; retry shortly.",
+                                          {"Idempotency-Key": "in flight"})
+            return self._take_over(row)
         return Claim(replay_status=row.response_status, replay_body=row.response_body)
 
-    def complete(self, claim: Claim, status: int, body: dict, message_id=None) -> None:
+    def _take_over(self, row: IdempotencyKey) -> Claim:
+        """Its owner died (a crash, the database going away) before it finished; decide from what it left.
+
+        Nothing recorded: nothing was sent, so this request becomes the owner. A message recorded
+        with a wamid: it was sent, replay it. Recorded without one: Graph may have it, so it is
+        answered as delivery unknown, never sent again.
+        """
+        from app.api.messages.services import message_to_dict
+        from database.models import Message
+
+        stale = row.updated_at
+        taken = self.session.execute(
+            update(IdempotencyKey).where(IdempotencyKey.id == row.id, IdempotencyKey.updated_at == stale)
+            .values(updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        self.session.commit()
+        self.session.refresh(row)
+        if not taken:
+            raise IdempotencyConflict("A request with this Idempotency-Key is still in flight; retry shortly.",
+                                      {"Idempotency-Key": "in flight"})
+        message = self.session.get(Message, row.message_id) if row.message_id else None
+        if message is None:
+            return Claim(row=row)
+        claim = Claim(row=row)
+        if message.whatsapp_message_id:
+            self.complete(claim, 201, message_to_dict(message))
+        else:
+            message.error = message.error or {"delivery_unknown": True,
+                                              "title": "The request ended before WhatsApp's answer was recorded"}
+            self.complete(claim, 502, {"error": "WHATSAPP_API_ERROR", "message": "Delivery is unknown; the message "
+                                       "was not resent.", "details": {"delivery_unknown": True,
+                                                                      "message_id": str(message.id)}})
+        return Claim(replay_status=row.response_status, replay_body=row.response_body)
+
+    def complete(self, claim: Claim, status: int, body: dict) -> None:
         """Store the response to replay."""
         row = claim.row
-        row.state, row.response_status, row.response_body, row.message_id = "completed", status, body, message_id
+        row.state, row.response_status, row.response_body = "completed", status, body
         self.session.commit()
 
     def release(self, claim: Claim) -> None:

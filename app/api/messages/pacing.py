@@ -23,7 +23,7 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now - burst then tat = now - burst end
 local slot = tat
 if slot < now then slot = now end
-redis.call('SET', KEYS[1], tat + interval, 'PX', math.floor((tat + interval - now) / 1000) + 60000)
+redis.call('SET', KEYS[1], tat + interval, 'PX', math.floor(math.max(tat + interval - now, 0) / 1000) + 60000)
 return slot - now
 """
 DELAY_SCRIPT = """
@@ -120,8 +120,11 @@ class Pacer:
         self.slots.delay(f"wamsvc:pace:pair:{line_id}:{recipient}", seconds)
 
 
+_PROCESS_SLOTS = LocalSlots()  # one schedule per process, shared by every bulk job in it
+
+
 def build_pacer(redis_client) -> Pacer:
-    """Redis-backed slots when Redis is configured, else in-process ones."""
+    """Redis-backed slots when Redis is configured, else this process's own."""
     if redis_client is None:
-        return Pacer(LocalSlots())
-    return Pacer(FailoverSlots(RedisSlots(redis_client), LocalSlots()))
+        return Pacer(_PROCESS_SLOTS)
+    return Pacer(FailoverSlots(RedisSlots(redis_client), _PROCESS_SLOTS))

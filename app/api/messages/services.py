@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.api.lines.services import LineService
@@ -16,7 +17,7 @@ from app.api.messages.idempotency import IdempotencyService, request_fingerprint
 from app.api.webhooks.statuses import apply_pending_statuses
 from app.errors import AppError, ContactBlocked, NotFound, ValidationError, WhatsAppAPIError
 from app.extensions import get_graph_client
-from app.graph import GraphAPIError, GraphTimeoutError
+from app.graph import GraphAPIError
 from app.private.phone import normalize_phone
 from app.repositories.contact_repo import ContactRepository
 from app.repositories.message_repo import MessageRepository
@@ -92,6 +93,8 @@ class MessageService:
         self.messages = messages or MessageRepository(self.session)
         self.contacts = contacts or ContactRepository(self.session)
         self._graph = graph
+        self._graph_called = False
+        self._claim = None
 
     @property
     def graph(self):
@@ -105,18 +108,27 @@ class MessageService:
         """Send one message of message_type (None: the aggregator decides), idempotently when keyed."""
         if not idempotency_key:
             return self._send(message_type, payload)
-        idempotency = IdempotencyService(self.session, current_app.config["IDEMPOTENCY_TTL_HOURS"])
+        idempotency = IdempotencyService(self.session, current_app.config["IDEMPOTENCY_TTL_HOURS"],
+                                         lease_seconds=current_app.config["IDEMPOTENCY_LEASE_SECONDS"])
         claim = idempotency.claim(principal, idempotency_key, request_fingerprint(route, payload))
         if claim.is_replay:
             return SendOutcome(claim.replay_status, claim.replay_body, replayed=True)
+        self._claim = claim
         try:
             outcome = self._send(message_type, payload)
         except WhatsAppAPIError as exc:
-            idempotency.complete(claim, exc.status, {"error": exc.code, "message": exc.message,
-                                                     "details": exc.details})
+            details = exc.details or {}
+            if details.get("retryable") and not details.get("delivery_unknown"):
+                idempotency.release(claim)  # nothing went out; retrying with the same key may succeed
+            else:
+                idempotency.complete(claim, exc.status, {"error": exc.code, "message": exc.message,
+                                                         "details": exc.details})
             raise
         except BaseException:
-            idempotency.release(claim)
+            if not self._graph_called:
+                idempotency.release(claim)
+            # Otherwise Graph may have the message: the key stays claimed, so a retry is refused
+            # (409) instead of sending it a second time.
             raise
         idempotency.complete(claim, outcome.status, outcome.body)
         return outcome
@@ -168,33 +180,54 @@ class MessageService:
                 raise
             self.lines.resolve_for_send(line_id)  # an unknown line: raises 404 (or 409)
             raise
+        if self._claim is not None:
+            self._claim.row.message_id = message.id  # a retry after a crash can tell what happened
         # Committed before the Graph call: a crash from here on leaves a trace, not nothing.
         self.session.commit()
         return message, line, reserved_on
 
     def _call_graph(self, line, message: Message, reserved_on) -> None:
+        self._graph_called = True
         try:
             result = self.graph.send_message(line.phone_number_id, message.content, token=self._token(line))
-        except GraphTimeoutError as exc:
-            # Meta may have accepted it: keep the unit and the pending row, and never resend on our own.
+        except GraphAPIError as exc:
+            self._graph_failed(line, message, reserved_on, exc)
+        self._store_wamid(message, result.wamid)
+
+    def _store_wamid(self, message: Message, wamid: str) -> None:
+        """Record Graph's acceptance, retrying a failed commit: losing the wamid would lose the message."""
+        for attempt in range(3):
+            try:
+                # Under the wamid lock, so a status webhook racing this answer is either applied by its
+                # own processing (it sees the wamid) or left pending and applied here (we see it).
+                WebhookRepository(self.session).lock_wamid(wamid)
+                if self.messages.mark_sent(message, wamid, utcnow()):
+                    apply_pending_statuses(self.session, wamid, message)
+                self.session.commit()
+                return
+            except OperationalError:
+                self.session.rollback()
+                if attempt == 2:
+                    log.error("send %s accepted by Graph as %s but could not be recorded", message.id, wamid)
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+
+    def _graph_failed(self, line, message: Message, reserved_on, exc: GraphAPIError) -> None:
+        if exc.delivery_unknown:
+            # Meta may have accepted it (a read timeout, a 504, an answer without an id): keep the
+            # unit and the pending row, and never resend on our own.
             message.error = graph_error_record(exc)
             self.session.commit()
-            log.warning("send %s: delivery unknown after a read timeout; not resending", message.id)
-            raise WhatsAppAPIError("WhatsApp did not answer in time; delivery is unknown and the message "
-                                   "was not resent.", {**exc.to_details(), "message_id": str(message.id)}) from None
-        except GraphAPIError as exc:
+            log.warning("send %s: delivery unknown (%s); not resending", message.id, type(exc).__name__)
+            raise WhatsAppAPIError("WhatsApp's answer left delivery unknown; the message was not resent.",
+                                   {**exc.to_details(), "message_id": str(message.id)}) from None
+        else:
             self.lines.release(line.line_id, reserved_on)
             message.status, message.failed_at, message.error = "failed", utcnow(), graph_error_record(exc)
             self.session.commit()
             log.info("send %s failed at Graph: code=%s fbtrace_id=%s", message.id, exc.code, exc.fbtrace_id)
             raise WhatsAppAPIError(f"WhatsApp refused the message: {message.error['title']}",
                                    {**exc.to_details(), "message_id": str(message.id)}) from None
-        # Under the wamid lock, so a status webhook racing this answer is either applied by its own
-        # processing (it sees the wamid) or left pending and applied here (we see the status).
-        WebhookRepository(self.session).lock_wamid(result.wamid)
-        if self.messages.mark_sent(message, result.wamid, utcnow()):
-            apply_pending_statuses(self.session, result.wamid, message)
-        self.session.commit()
 
     @staticmethod
     def _token(line) -> str | None:

@@ -30,6 +30,17 @@ class DeliveryService:
         result = self.repo.list_deliveries(filters, page)
         return {"items": [delivery_to_dict(d) for d in result.items], "next_cursor": result.next_cursor}
 
+    def resume_due(self, min_age_seconds: float = 60) -> int:
+        """Queue again the pending forwards whose retry time passed (e.g. their timer died with a restart)."""
+        from datetime import timedelta
+
+        from app.api.webhooks.forwarding import enqueue_deliveries
+        from database.types import utcnow
+
+        due = self.repo.due_deliveries(utcnow() - timedelta(seconds=min_age_seconds))
+        enqueue_deliveries(due)
+        return len(due)
+
     def retry(self, delivery_id: uuid.UUID) -> dict:
         delivery = self.repo.delivery(delivery_id)
         if delivery is None:

@@ -58,6 +58,16 @@ def _changes(payload: dict):
                     yield change
 
 
+def _item_id(item) -> str:
+    return str(item.get("id")) if isinstance(item, dict) else ""
+
+
+def _status_wamids(payload: dict) -> set[str]:
+    return {item["id"] for change in _changes(payload) if change.get("field") == "messages"
+            for item in (change.get("value") or {}).get("statuses") or []
+            if isinstance(item, dict) and isinstance(item.get("id"), str)}
+
+
 def process_event_job(event_id: str) -> None:
     """Background job: process a stored webhook event."""
     WebhookService().process(uuid.UUID(event_id))
@@ -109,13 +119,17 @@ class WebhookService:
         failures: list[str] = []
         deliveries: list[uuid.UUID] = []
         value_errors: list = []
+        # Every status wamid of the event, locked up front in one order (sorted, as bulk sends lock
+        # theirs), so two transactions touching the same wamids can never deadlock.
+        for wamid in sorted(_status_wamids(event.payload or {})):
+            self.repo.lock_wamid(wamid)
         for change in _changes(event.payload or {}):
             if change.get("field") != "messages":
                 continue  # stored and acknowledged; nothing to apply
             value = change.get("value") or {}
             line = self._line_for(value)
             profiles = {c.get("wa_id"): c for c in value.get("contacts") or [] if isinstance(c, dict)}
-            for item in value.get("messages") or []:
+            for item in sorted(value.get("messages") or [], key=_item_id):  # one insert order everywhere
                 self._item("message", item, failures, deliveries,
                            lambda item=item: self._inbound(item, profiles, line))
             for item in value.get("statuses") or []:
