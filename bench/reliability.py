@@ -256,8 +256,19 @@ def scenario_load(h: Harness, stack: ExitStack, seconds: float) -> dict:
     return row
 
 
+def wait_processed(h: Harness, seconds: float = 300) -> int:
+    """Let the worker drain the webhook backlog the earlier scenarios left; returns what is left."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = h.query("SELECT count(*) FROM webhook_events WHERE NOT processed")[0][0]
+        if left == 0 or time.monotonic() > deadline:
+            return left
+        time.sleep(2)
+
+
 def scenario_crash(h: Harness, stack: ExitStack) -> dict:
     """SIGKILL the worker while it processes a 400-item webhook; replaying it completes it exactly once."""
+    wait_processed(h)
     h.stop_worker()
     items = [{"from": f"1650555{3000 + i:04d}", "id": f"wamid.CRASH{i}", "timestamp": "1760000000", "type": "text",
               "text": {"body": f"c{i}"}} for i in range(400)]
@@ -279,9 +290,11 @@ def scenario_crash(h: Harness, stack: ExitStack) -> dict:
                     "WHERE whatsapp_message_id LIKE 'wamid.CRASH%%'")[0]
     processed = h.query("SELECT processed FROM webhook_events WHERE id = %s", event_id)[0][0]
     h.start_worker()
+    leftover = wait_processed(h, 120)
     return {"fault": "Worker SIGKILLed mid-webhook, then replayed", "sent": 400, "recorded": final[0],
             "lost": 400 - final[1], "duplicated": final[0] - final[1],
-            "notes": f"rows after the kill: {after_crash} (all or nothing); event processed after replay: {processed}"}
+            "notes": f"rows after the kill: {after_crash} (all or nothing); event processed after replay: {processed}; "
+                     f"unprocessed events at the end: {leftover}"}
 
 
 def main() -> int:

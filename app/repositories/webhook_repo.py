@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.repositories.upsert import insert_ignore
@@ -35,11 +35,15 @@ class WebhookRepository:
                 statement = statement.where(getattr(WebhookEvent, name) == filters[name])
         return paginate(self.session, statement, WebhookEvent, page)
 
-    def unprocessed_ids(self, older_than: datetime, limit: int = 1000) -> list[uuid.UUID]:
-        statement = (select(WebhookEvent.id).where(WebhookEvent.processed.is_(False),
-                                                   WebhookEvent.created_at <= older_than)
-                     .order_by(WebhookEvent.created_at).limit(limit))
-        return list(self.session.scalars(statement))
+    def unprocessed(self, older_than: datetime, after: tuple | None = None, limit: int = 500) -> list[tuple]:
+        """(created_at, id) of unprocessed events, oldest first, after the given position."""
+        statement = select(WebhookEvent.created_at, WebhookEvent.id).where(
+            WebhookEvent.processed.is_(False), WebhookEvent.created_at <= older_than)
+        if after is not None:
+            statement = statement.where(or_(WebhookEvent.created_at > after[0],
+                                            and_(WebhookEvent.created_at == after[0], WebhookEvent.id > after[1])))
+        statement = statement.order_by(WebhookEvent.created_at, WebhookEvent.id).limit(limit)
+        return [tuple(row) for row in self.session.execute(statement)]
 
     # -- status events ------------------------------------------------------------------------
     def lock_wamid(self, wamid: str) -> None:

@@ -211,7 +211,10 @@ class WebhookService:
         """Reprocess every unprocessed event older than min_age_seconds (CLI)."""
         from datetime import timedelta
 
-        ids = self.repo.unprocessed_ids(utcnow() - timedelta(seconds=min_age_seconds))
-        for event_id in ids:
-            self.process(event_id)
-        return [str(i) for i in ids]
+        cutoff, position, done = utcnow() - timedelta(seconds=min_age_seconds), None, []
+        while batch := self.repo.unprocessed(cutoff, position):
+            for _created, event_id in batch:
+                self.process(event_id)  # each once: an event that fails again stays for the next run
+                done.append(str(event_id))
+            position = batch[-1]
+        return done
