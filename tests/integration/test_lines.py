@@ -120,11 +120,10 @@ def test_release_gives_back_only_todays_unit(lines_app):
 def test_service_reserve_raises_quota_exceeded_with_details(lines_app):
     with lines_app.app_context():
         service = LineService()
-        line = service.resolve_for_send("sales")
         for _ in range(3):
-            service.reserve(line)
+            service.reserve_for_send("sales")
         with pytest.raises(QuotaExceeded) as caught:
-            service.reserve(line)
+            service.reserve_for_send("sales")
         details = caught.value.details
         assert details["line_id"] == "sales" and details["limit"] == 3
         assert details["resets_at"].endswith("T00:00:00+00:00")

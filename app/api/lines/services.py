@@ -111,10 +111,6 @@ class LineService:
             raise LineInactive(f"Line {line_id!r} is inactive.", {"line_id": line_id})
         return line
 
-    def reserve(self, line: MessagingLine) -> date:
-        """Reserve one unit of today's quota (not committed) or raise QuotaExceeded."""
-        return self.reserve_for_send(line.line_id)[1]
-
     def reserve_for_send(self, line_id: str | None):
         """Reserve a unit of an active line's quota in one statement (not committed).
 

@@ -30,9 +30,6 @@ from database.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Statuses worth storing for replay: a send was attempted (success or a Graph failure).
-REPLAYABLE = {201, 502}
-
 
 @dataclass(frozen=True)
 class SendOutcome:
