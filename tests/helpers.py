@@ -129,3 +129,12 @@ def send_attempts(emulator) -> int:
     return sum(1 for r in emulator.state.requests()
                if r.get("method") == "POST" and str(r.get("path", "")).endswith("/messages")
                and (r.get("json") or r.get("body") or {}).get("status") != "read")
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

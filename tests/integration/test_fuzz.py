@@ -5,7 +5,6 @@ embedded default (SQLite, the emulator in process, Meta's limits off so that a 5
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def live_server(tmp_path):
-    port = _port()
+    port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "LINE_"))},
            "FLASK_ENV": "development", "DEV_DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.db'}", "PORT": str(port),
            "SANDBOX_MODE": "true", "SANDBOX_META_LIMITS": "false", "SANDBOX_WEBHOOK_DELAY": "0.05",

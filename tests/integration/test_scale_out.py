@@ -2,7 +2,6 @@
 in process memory. Covers rate limits, quotas, idempotency keys, webhook dedupe and an RQ worker."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,13 @@ import redis
 import requests
 
 from app.private.signature import sign
-from tests.helpers import meta_json, status_item, webhook
+from tests.helpers import free_port, meta_json, status_item, webhook
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "scale-key"
 SECRET = "scale-app-secret"
 PNID = "100000000000001"
 
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -51,7 +45,7 @@ def shared(postgres_url, redis_url, emulator):
 
 
 def _serve(env: dict, extra: dict | None = None):
-    port = _port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
                              f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "entrypoint:app"],
                             cwd=ROOT, env={**env, **(extra or {})}, stdout=subprocess.DEVNULL,
