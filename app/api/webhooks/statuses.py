@@ -28,12 +28,15 @@ def status_error(errors: list | None) -> dict | None:
 
 
 def record_status(session: Session, item: dict, line_id: str | None, event_id) -> dict | None:
-    """Store and apply one status item; None when it is a duplicate (already recorded)."""
+    """Store and apply one status item; None when it is a duplicate (already recorded).
+
+    The caller holds the item's wamid lock (WebhookService.process takes every lock of an event up
+    front, in sorted order), so this never races the send that stores the same wamid.
+    """
     wamid, status = item.get("id"), item.get("status")
     if not isinstance(wamid, str) or not wamid or status not in KNOWN_STATUSES:
         raise ValidationError(f"status item without a wamid or with an unknown status {status!r}")
     repo = WebhookRepository(session)
-    repo.lock_wamid(wamid)
     inserted = repo.add_status_event({
         "whatsapp_message_id": wamid, "status": status, "status_timestamp": from_unix(item.get("timestamp")),
         "recipient_id": item.get("recipient_id"), "errors": item.get("errors"), "pricing": item.get("pricing"),
