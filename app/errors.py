@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -136,18 +136,12 @@ def envelope(status: int, code: str, message: str, details: dict | None = None, 
     body: dict[str, Any] = {"error": code, "message": message}
     if details:
         body["details"] = details
-    body["request_id"] = getattr(g, "request_id", None) if _has_request() else None
+    body["request_id"] = getattr(g, "request_id", None) if has_request_context() else None
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-def _has_request() -> bool:
-    from flask import has_request_context
-
-    return has_request_context()
 
 
 def render_error(exc: Exception):
@@ -176,8 +170,8 @@ def render_error(exc: Exception):
 
 
 def _method() -> str:
-    return request.method if _has_request() else "-"
+    return request.method if has_request_context() else "-"
 
 
 def _path() -> str:
-    return request.path if _has_request() else "-"
+    return request.path if has_request_context() else "-"

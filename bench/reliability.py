@@ -31,7 +31,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    API_KEY, APP_SECRET, PYTHON, ROOT, emulator_command, free_port, gunicorn_command, migrate, process, service_env,
+    API_KEY, APP_SECRET, PYTHON, ROOT, emulator_command, free_port, gunicorn_command, migrate, process, reset_database,
+    service_env,
 )
 
 PNID = "100000000000001"
@@ -58,8 +59,6 @@ class Harness:
         self.worker: subprocess.Popen | None = None
 
     def reset(self) -> None:
-        from bench.common import reset_database
-
         reset_database(self.database)
         subprocess.run(["redis-cli", "-u", self.redis_url, "flushall"], capture_output=True)
         migrate(self.env)

@@ -160,6 +160,10 @@ class DefaultConfig:
         """The configured line with that id, if any."""
         return next((line for line in self.MESSAGING_LINES if line.id == line_id), None)
 
+    def line_for_phone_number_id(self, phone_number_id: str) -> LineConfig | None:
+        """The configured line that owns a phone_number_id, if any."""
+        return next((line for line in self.MESSAGING_LINES if line.phone_number_id == phone_number_id), None)
+
     def as_flask_config(self) -> dict:
         """The upper-case settings, for app.config.update()."""
         settings = {k: getattr(self, k) for k in dir(type(self)) if k.isupper()}

@@ -21,12 +21,3 @@ def normalize_phone(value: object, field: str = "phone_number") -> str:
         raise ValidationError(f"{field} is not a valid phone number.",
                               {field: "is not a valid phone number for its country code"})
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
-
-
-def is_phone(value: object) -> bool:
-    """True when value normalises cleanly."""
-    try:
-        normalize_phone(value)
-    except ValidationError:
-        return False
-    return True

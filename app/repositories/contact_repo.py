@@ -1,7 +1,6 @@
 """Contacts, keyed by the normalised phone number."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -63,8 +62,6 @@ class ContactRepository:
                 raise
         return contact
 
-    def touch_outbound(self, contact: Contact, when: datetime) -> None:
-        contact.last_outbound_at = when
 
     def list(self, filters: dict, page: PageRequest) -> Page:
         """Contacts matching the filters, newest first; search is a case-insensitive substring."""

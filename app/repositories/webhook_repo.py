@@ -65,11 +65,6 @@ class WebhookRepository:
         return self.session.scalar(select(MessageStatusEvent).where(
             MessageStatusEvent.whatsapp_message_id == wamid, MessageStatusEvent.status == status))
 
-    def status_history(self, wamid: str) -> list[MessageStatusEvent]:
-        statement = select(MessageStatusEvent).where(MessageStatusEvent.whatsapp_message_id == wamid)
-        return sorted(self.session.scalars(statement), key=lambda e: (e.status_timestamp or e.created_at,
-                                                                       STATUS_ORDER.get(e.status, 9)))
-
     # -- deliveries ---------------------------------------------------------------------------
     def add_delivery(self, values: dict) -> bool:
         """Record a forward once per event_key; False when it already exists."""
@@ -77,9 +72,6 @@ class WebhookRepository:
 
     def delivery(self, delivery_id: uuid.UUID) -> WebhookDelivery | None:
         return self.session.get(WebhookDelivery, delivery_id)
-
-    def delivery_by_key(self, event_key: str) -> WebhookDelivery | None:
-        return self.session.scalar(select(WebhookDelivery).where(WebhookDelivery.event_key == event_key))
 
     def list_deliveries(self, filters: dict, page: PageRequest) -> Page:
         statement = select(WebhookDelivery)

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from database.types import utcnow
 
-__all__ = ["utcnow", "utc_today", "next_utc_midnight", "from_unix", "parse_iso"]
+__all__ = ["utcnow", "utc_today", "next_utc_midnight", "from_unix", "parse_iso", "iso"]
 
 
 def utc_today() -> date:
@@ -25,6 +25,11 @@ def from_unix(value: object) -> datetime | None:
         return datetime.fromtimestamp(int(str(value)), tz=timezone.utc)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 for an API field, or None."""
+    return value.isoformat() if value is not None else None
 
 
 def parse_iso(value: str) -> datetime:

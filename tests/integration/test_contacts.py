@@ -15,15 +15,6 @@ CONTACT_KEYS = {"id", "phone_number", "display_name", "profile_name", "wa_id", "
                 "last_seen", "last_inbound_at", "last_outbound_at", "created_at", "updated_at"}
 
 
-@pytest.fixture
-def wa_app(wa_app, emulator):
-    """The suite's wa_app, settled after each test: webhooks the emulator still owes it are delivered
-    and processed, so no status job is writing when the tables are truncated (a deadlock on PostgreSQL)."""
-    yield wa_app
-    emulator.wait_idle(10)
-    drain(wa_app)
-
-
 def _url(path=""):
     return f"/api/v1/contacts{path}"
 

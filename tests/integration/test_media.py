@@ -25,15 +25,6 @@ TO = "+16505551234"
 MEDIA_KEYS = {"id", "media_id", "mime_type", "file_size", "sha256", "filename", "line_id", "direction", "created_at"}
 
 
-@pytest.fixture
-def wa_app(wa_app, emulator):
-    """The suite's wa_app, settled after each test: webhooks the emulator still owes it are delivered
-    and processed, so no status job is writing when the tables are truncated (a deadlock on PostgreSQL)."""
-    yield wa_app
-    emulator.wait_idle(10)
-    drain(wa_app)
-
-
 def _upload(client, auth, data: bytes, filename: str, content_type: str | None, **form):
     part = (io.BytesIO(data), filename, content_type) if content_type else (io.BytesIO(data), filename)
     return client.post("/api/v1/media", data={"file": part, **form}, headers=auth, content_type="multipart/form-data")

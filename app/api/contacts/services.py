@@ -13,6 +13,7 @@ from app.private.phone import normalize_phone
 from app.repositories.contact_repo import ContactRepository
 from app.repositories.message_repo import MessageRepository
 from app.utils.pagination import PageRequest
+from app.utils.time import iso
 from database.connection import db
 from database.models import Contact
 from database.types import utcnow
@@ -32,17 +33,14 @@ def contact_to_dict(contact: Contact) -> dict[str, Any]:
         "profile_name": contact.profile_name,
         "wa_id": contact.wa_id,
         "is_blocked": contact.is_blocked,
-        "blocked_at": _iso(contact.blocked_at),
-        "last_seen": _iso(contact.last_seen),
-        "last_inbound_at": _iso(contact.last_inbound_at),
-        "last_outbound_at": _iso(contact.last_outbound_at),
-        "created_at": _iso(contact.created_at),
-        "updated_at": _iso(contact.updated_at),
+        "blocked_at": iso(contact.blocked_at),
+        "last_seen": iso(contact.last_seen),
+        "last_inbound_at": iso(contact.last_inbound_at),
+        "last_outbound_at": iso(contact.last_outbound_at),
+        "created_at": iso(contact.created_at),
+        "updated_at": iso(contact.updated_at),
     }
 
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def search_term(value: str | None) -> str | None:

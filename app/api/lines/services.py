@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 OPERATIONAL_FIELDS = ("display_name", "webhook_url", "is_active", "max_daily_messages", "max_mps")
 
 
+def line_access_token(line_id: str | None) -> str | None:
+    """The line's own access token from configuration (never stored), else None: the global one."""
+    configured = current_app.extensions["service_config"].line(line_id) if line_id else None
+    return configured.access_token if configured and configured.access_token else None
+
+
 def effective_count(line: MessagingLine, today: date | None = None) -> int:
     """Messages counted against today's quota (yesterday's count no longer applies)."""
     return line.current_daily_count if line.last_reset_date == (today or utc_today()) else 0

@@ -7,10 +7,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.api.lines.services import LineService
+from app.api.lines.services import LineService, line_access_token
 from app.api.media.transfer import MediaStream, clean_filename, measure, sha256_of
 from app.errors import NotFound, WhatsAppAPIError
 from app.extensions import get_graph_client
@@ -18,7 +17,7 @@ from app.graph import GraphAPIError, MediaDownload, MediaInfo, MediaURLExpired
 from app.repositories.media_repo import MediaRepository
 from app.utils.media_types import SNIFF_BYTES, MediaCheck, check_media, extension_for
 from database.connection import db
-from database.models import Media, MessagingLine
+from database.models import Media
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +42,6 @@ class CheckedFile:
     size: int
     sha256: str
     filename: str | None
-
-
-def line_token(line: MessagingLine | None) -> str | None:
-    """The line's own access token from configuration, else None (the global token)."""
-    configured = current_app.extensions["service_config"].line(line.line_id) if line else None
-    return configured.access_token if configured and configured.access_token else None
 
 
 def media_to_dict(media: Media) -> dict[str, Any]:
@@ -106,7 +99,7 @@ class MediaService:
         check = check_media(stream.read(SNIFF_BYTES), declared_type, size, name)
         stream.seek(0)
         line = self.lines.resolve_for_send(line_id)
-        target = UploadTarget(line.line_id, line.phone_number_id, line_token(line))
+        target = UploadTarget(line.line_id, line.phone_number_id, line_access_token(line.line_id))
         self.end_read_transaction()
         file = CheckedFile(stream, check, size, sha256_of(stream), name)
         return media_to_dict(self.upload_checked(target, file))
@@ -194,7 +187,7 @@ class MediaService:
     def _owner(self, media: Media) -> tuple[str | None, str | None]:
         """The phone_number_id the media belongs to at Meta and the token to use, when its line is known."""
         line = self.lines.repo.get(media.line_id) if media.line_id else None
-        return (line.phone_number_id if line else None), line_token(line)
+        return (line.phone_number_id if line else None), line_access_token(line.line_id if line else None)
 
     def end_read_transaction(self) -> None:
         """End a transaction that has only read, before slow network I/O.

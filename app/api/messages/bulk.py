@@ -14,6 +14,7 @@ from app.errors import NotFound, ValidationError
 from app.jobs import enqueue
 from app.jobs.queue import BULK_QUEUE
 from app.private.phone import normalize_phone
+from app.utils.time import iso
 from database.connection import db
 from database.models import BulkJob, Message
 from database.types import utcnow
@@ -26,12 +27,9 @@ def bulk_to_dict(job: BulkJob, counts: dict[str, int], failures: list[dict]) -> 
     """The progress resource: top-level counts, and the failures with their errors."""
     return {"id": str(job.id), "line_id": job.line_id, "message_type": job.message_type, "state": job.state,
             "total": job.total, **counts, "rejected": job.rejected, "failures": failures,
-            "created_at": job.created_at.isoformat(), "started_at": _iso(job.started_at),
-            "finished_at": _iso(job.finished_at)}
+            "created_at": job.created_at.isoformat(), "started_at": iso(job.started_at),
+            "finished_at": iso(job.finished_at)}
 
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 class BulkService:

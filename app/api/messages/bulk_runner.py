@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select, text, update
 
+from app.api.lines.services import line_access_token
 from app.api.messages.pacing import Pacer, build_pacer
 from app.api.messages.services import graph_error_record
 from app.api.webhooks.statuses import apply_pending_statuses
@@ -193,8 +194,7 @@ class BulkSender:
         self.pace_pairs = config["BULK_PACING"]
         self.attempts = config["BULK_MAX_ATTEMPTS"]
         self.pacer = pacer
-        configured = current_app.extensions["service_config"].line(line.line_id)
-        self.token = configured.access_token if configured and configured.access_token else None
+        self.token = line_access_token(line.line_id)
         # One attempt per call: retries happen here, where the back-off can be shared by the line.
         self.graph = current_app.extensions.get("bulk_graph_client") or GraphClient.from_config(
             current_app.config, max_attempts=1)

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from app.api.lines.services import LineService
+from app.api.lines.services import LineService, line_access_token
 from app.api.media.links import materialize_link
 from app.api.messages.builders import MEDIA_TYPES, build_for_type, graph_native_body
 from app.api.messages.idempotency import IdempotencyService, request_fingerprint
@@ -24,6 +24,7 @@ from app.repositories.message_repo import MessageRepository
 from app.repositories.upsert import upsert_outbound_contact
 from app.repositories.webhook_repo import WebhookRepository
 from app.utils.pagination import PageRequest
+from app.utils.time import iso
 from database.connection import db
 from database.models import Message
 from database.types import utcnow
@@ -53,18 +54,15 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "content": message.content,
         "error": message.error,
         "reply_to": message.reply_to,
-        "timestamp": _iso(message.timestamp),
-        "sent_at": _iso(message.sent_at),
-        "delivered_at": _iso(message.delivered_at),
-        "read_at": _iso(message.read_at),
-        "failed_at": _iso(message.failed_at),
-        "created_at": _iso(message.created_at),
-        "updated_at": _iso(message.updated_at),
+        "timestamp": iso(message.timestamp),
+        "sent_at": iso(message.sent_at),
+        "delivered_at": iso(message.delivered_at),
+        "read_at": iso(message.read_at),
+        "failed_at": iso(message.failed_at),
+        "created_at": iso(message.created_at),
+        "updated_at": iso(message.updated_at),
     }
 
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def graph_error_record(error: GraphAPIError) -> dict[str, Any]:
@@ -228,8 +226,7 @@ class MessageService:
 
     @staticmethod
     def _token(line) -> str | None:
-        configured = current_app.extensions["service_config"].line(line.line_id)
-        return configured.access_token if configured and configured.access_token else None
+        return line_access_token(line.line_id)
 
     # -- reading --------------------------------------------------------------------------
     def get(self, id_or_wamid: str) -> dict:

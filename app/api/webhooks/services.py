@@ -105,9 +105,9 @@ class WebhookService:
 
     def _line_id_for(self, phone_number_id: str) -> str | None:
         """Configuration owns which line a phone_number_id is, so it answers without a query."""
-        for line in current_app.extensions["service_config"].MESSAGING_LINES:
-            if line.phone_number_id == str(phone_number_id):
-                return line.id
+        configured = current_app.extensions["service_config"].line_for_phone_number_id(str(phone_number_id))
+        if configured is not None:
+            return configured.id
         row = self.lines.get_by_phone_number_id(str(phone_number_id))  # a line no longer configured
         return row.line_id if row else None
 

@@ -7,8 +7,6 @@ import hashlib
 import pytest
 import requests
 
-from sandbox import EmulatorSettings, start_in_thread
-from sandbox.testing import CallbackRecorder
 from tests.fixtures.meta import load_examples
 
 SECRET = "inbound-secret"
@@ -18,24 +16,7 @@ MESSAGE_EXAMPLES = sorted(title for title, payload in WEBHOOKS.items()
                           if payload["entry"][0]["changes"][0]["field"] == "messages")
 
 
-@pytest.fixture(scope="module")
-def callback():
-    recorder = CallbackRecorder()
-    yield recorder
-    recorder.stop()
-
-
-@pytest.fixture(scope="module")
-def emulator(callback):
-    running = start_in_thread(EmulatorSettings(app_secret=SECRET, callback_url=callback.url, webhook_delay=0.01))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emulator, callback):
-    emulator.state.reset(settings=True)
-    callback.clear()
+EMULATOR_SETTINGS = {"app_secret": SECRET, "webhook_delay": 0.01}
 
 
 def shape(value):

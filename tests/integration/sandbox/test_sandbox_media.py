@@ -23,11 +23,6 @@ def emulator(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture(autouse=True)
-def _fresh(emulator):
-    emulator.state.reset(settings=True)
-
-
 def upload(emulator, data: bytes, mime: str, *, fields=None, filename: str = "file.bin", pnid: str = PNID):
     form = {"messaging_product": "whatsapp", "type": mime} if fields is None else fields
     return requests.post(f"{emulator.base_url}/v23.0/{pnid}/media", data=form,

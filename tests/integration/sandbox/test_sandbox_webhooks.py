@@ -6,7 +6,6 @@ import hmac
 import json
 import time
 
-import pytest
 import requests
 
 from sandbox import EmulatorSettings, start_in_thread
@@ -17,25 +16,7 @@ AUTH = {"Authorization": "Bearer any"}
 PNID = "100000000000001"
 
 
-@pytest.fixture(scope="module")
-def callback():
-    recorder = CallbackRecorder()
-    yield recorder
-    recorder.stop()
-
-
-@pytest.fixture(scope="module")
-def emulator(callback):
-    running = start_in_thread(EmulatorSettings(app_secret=SECRET, callback_url=callback.url,
-                                               webhook_delay=0.05, retry_backoff=0.05))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emulator, callback):
-    emulator.state.reset(settings=True)
-    callback.clear()
+EMULATOR_SETTINGS = {"app_secret": SECRET, "webhook_delay": 0.05, "retry_backoff": 0.05}
 
 
 def send(emulator, to: str = "+16505551234", pnid: str = PNID, **body):

@@ -6,25 +6,13 @@ import re
 import pytest
 import requests
 
-from sandbox import EmulatorSettings, start_in_thread
 from tests.fixtures.meta import load_examples
 
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PNID = "100000000000001"
 RECIPIENT = "+16505551234"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    running = start_in_thread(EmulatorSettings(access_token=TOKEN, webhook_delay=0.01))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emulator):
-    emulator.state.reset(settings=True)
+EMULATOR_SETTINGS = {"access_token": TOKEN, "webhook_delay": 0.01}
 
 
 def fill(value, recipient: str = RECIPIENT):

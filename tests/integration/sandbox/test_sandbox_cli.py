@@ -14,7 +14,7 @@ import requests
 
 from sandbox.testing import CallbackRecorder
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def free_port() -> int:

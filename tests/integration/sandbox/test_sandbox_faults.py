@@ -6,31 +6,12 @@ import time
 import pytest
 import requests
 
-from sandbox import EmulatorSettings, start_in_thread
-from sandbox.testing import CallbackRecorder
 
 AUTH = {"Authorization": "Bearer any"}
 PNID = "100000000000001"
 
 
-@pytest.fixture(scope="module")
-def callback():
-    recorder = CallbackRecorder()
-    yield recorder
-    recorder.stop()
-
-
-@pytest.fixture(scope="module")
-def emulator(callback):
-    running = start_in_thread(EmulatorSettings(callback_url=callback.url, webhook_delay=0.01, slow_seconds=0.4))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emulator, callback):
-    emulator.state.reset(settings=True)
-    callback.clear()
+EMULATOR_SETTINGS = {"webhook_delay": 0.01, "slow_seconds": 0.4}
 
 
 def send(emulator, to: str, pnid: str = PNID, timeout: float = 5, **extra):
