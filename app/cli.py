@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from database.connection import MIGRATIONS_DIR, db
+from database.functions import DROP_MARK_SENT_FUNCTION
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def _drop_everything() -> None:
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(DROP_MARK_SENT_FUNCTION))
 
 
 def register_commands(app: Flask) -> None:

@@ -108,21 +108,6 @@ _HTTP_CODES = {
 }
 
 
-def _retry_after_seconds(exc: HTTPException) -> int:
-    """Seconds until the breached rate limit's window resets (at least 1)."""
-    import time
-
-    from flask import current_app
-
-    try:
-        current = current_app.extensions["rate_limiter"].current_limit
-        if current is not None:
-            return max(1, int(current.reset_at - time.time()) + 1)
-        return max(1, int(exc.limit.limit.get_expiry()))  # type: ignore[attr-defined]
-    except Exception:  # the storage may be the thing that failed; a minute is a safe answer
-        return 60
-
-
 def _is_db_outage(exc: Exception) -> bool:
     from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -156,8 +141,7 @@ def render_error(exc: Exception):
         message = default_message or (exc.description or "")
         headers = {}
         if status == 429:
-            message = f"Too many requests: limit {exc.description}." if exc.description else message
-            headers["Retry-After"] = str(_retry_after_seconds(exc))
+            headers["Retry-After"] = (exc.response.headers.get("Retry-After") if exc.response else None) or "60"
         elif status == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods)
         return envelope(status, code, message, None, headers)

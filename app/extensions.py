@@ -6,10 +6,11 @@ import logging
 import redis
 from flask import Flask, current_app, g, request
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
-from app.private.auth import key_fingerprint
+from app.errors import RateLimited
+from app.private.auth import client_address, key_fingerprint
+from app.private.ratelimit import RequestLimiter
+from config import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def rate_limit_key() -> str:
     auth = request.headers.get("Authorization", "")
     if auth[:7].lower() == "bearer ":
         return "jwt:" + key_fingerprint(auth[7:].strip())
-    return "ip:" + (get_remote_address() or "unknown")
+    return "ip:" + client_address()
 
 
 cors = CORS()
@@ -69,24 +70,26 @@ def init_extensions(app: Flask) -> None:
     redis_client.init_app(app)
 
 
-def build_limiter(app: Flask) -> Limiter:
-    """One Limiter per app (Flask-Limiter keeps per-app state on the object), stored in app.extensions."""
-    redis_url = app.config.get("REDIS_URL")
-    limiter = Limiter(
-        key_func=rate_limit_key,
-        default_limits=[app.config["RATELIMIT_DEFAULT"]],
-        storage_uri=redis_url or "memory://",
-        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if redis_url else {},
-        swallow_errors=True,  # Redis down: log the failure and let requests through
-        # No X-RateLimit-* headers on every response (each costs a storage round trip); the 429
-        # itself carries Retry-After (see app.errors).
-        headers_enabled=False,
-        key_prefix="wamsvc",
-        enabled=app.config["RATELIMIT_ENABLED"],
-    )
-    limiter.request_filter(_exempt_from_rate_limit)
-    limiter.init_app(app)
+def build_limiter(app: Flask) -> RequestLimiter:
+    """The app's rate limiter (app.extensions["rate_limiter"]) and the hook that applies it."""
+    try:
+        limiter = RequestLimiter(app.config["RATELIMIT_DEFAULT"], app.config["RATELIMIT_AUTH_FAILURES"],
+                                 app.config.get("REDIS_URL"), enabled=app.config["RATELIMIT_ENABLED"])
+    except ValueError as exc:
+        raise ConfigError(f"RATELIMIT_DEFAULT / RATELIMIT_AUTH_FAILURES: {exc} "
+                          "(write limits like '600 per minute', several separated by ';')") from None
     app.extensions["rate_limiter"] = limiter
+
+    @app.before_request
+    def _limit_request():
+        if not limiter.enabled or _exempt_from_rate_limit():
+            return
+        verdict = limiter.check(rate_limit_key(), client_address())
+        g.auth_lockout = verdict.locked_out_for  # read by require_auth, saving it a second round trip
+        if verdict.retry_after:
+            raise RateLimited("Too many requests for this API key; slow down.",
+                              headers={"Retry-After": str(verdict.retry_after)})
+
     return limiter
 
 

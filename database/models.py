@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.connection import db
+from database.functions import create_functions_ddl
 from database.types import UTCDateTime, utcnow
 
 LINE_FK = "messaging_lines.line_id"
@@ -224,6 +225,10 @@ class MessageStatusEvent(BaseModel):
         UniqueConstraint("whatsapp_message_id", "status"),
         Index("ix_message_status_events_applied_created_at", "applied", "created_at"),
     )
+
+
+# The send path's wamsvc_mark_sent() (database/functions.py) reads this table and messages.
+event.listen(MessageStatusEvent.__table__, "after_create", create_functions_ddl())
 
 
 class WebhookDelivery(BaseModel):

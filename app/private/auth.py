@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
 from dataclasses import dataclass
 from functools import wraps
 
@@ -68,37 +67,21 @@ def authenticate() -> Principal:
     raise Unauthorized("Send an X-API-Key header or an Authorization: Bearer token.")
 
 
-def _failure_limit():
-    """(limiter strategy, limit item, key) counting failed authentications per client address."""
-    from flask_limiter.util import get_remote_address
-    from limits import parse
-
-    limiter = current_app.extensions["rate_limiter"]
-    return limiter.limiter, parse(current_app.config["RATELIMIT_AUTH_FAILURES"]), f"authfail:{get_remote_address()}"
+def client_address() -> str:
+    """The client's address as this process sees it (the proxy's, behind one that does not rewrite it)."""
+    return request.remote_addr or "unknown"
 
 
 def _refuse_if_guessing() -> None:
     """A client that keeps sending bad credentials is refused before its next guess is checked."""
     from app.errors import RateLimited
 
-    try:
-        strategy, item, key = _failure_limit()
-        if not strategy.test(item, key):
-            reset = strategy.get_window_stats(item, key).reset_time
-            raise RateLimited("Too many failed authentication attempts from this address.",
-                              headers={"Retry-After": str(max(1, int(reset - time.time()) + 1))})
-    except RateLimited:
-        raise
-    except Exception as exc:  # the limiter's storage is down: fail open, as the rate limiter does
-        log.warning("auth-failure limit unavailable: %s", type(exc).__name__)
-
-
-def _record_failure() -> None:
-    try:
-        strategy, item, key = _failure_limit()
-        strategy.hit(item, key)
-    except Exception as exc:  # fail open
-        log.warning("auth-failure limit unavailable: %s", type(exc).__name__)
+    locked = g.get("auth_lockout")
+    if locked is None:  # the rate-limit hook did not run for this request: ask the limiter
+        locked = current_app.extensions["rate_limiter"].locked_out_for(client_address())
+    if locked:
+        raise RateLimited("Too many failed authentication attempts from this address.",
+                          headers={"Retry-After": str(locked)})
 
 
 def require_auth(func):
@@ -107,13 +90,14 @@ def require_auth(func):
     @wraps(func)
     def wrapper(*args, **kwargs):
         if getattr(g, "principal", None) is None:
-            if current_app.config.get("RATELIMIT_ENABLED", True):
+            if current_app.extensions["rate_limiter"].enabled:
                 _refuse_if_guessing()
             try:
                 g.principal = authenticate()
             except Unauthorized:
                 if request.headers.get("X-API-Key") or request.headers.get("Authorization"):
-                    _record_failure()  # a wrong guess; sending nothing guesses nothing
+                    # A wrong guess (sending nothing guesses nothing).
+                    current_app.extensions["rate_limiter"].record_failure(client_address())
                 raise
         return func(*args, **kwargs)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app.utils.pagination import Page, PageRequest, paginate
 from database.types import utcnow
-from database.models import Message, MessageStatusEvent
+from database.models import Message
 
 # Which statuses each new status may replace: pending < sent < delivered < read;
 # failed replaces only pending or sent; a later delivered/read proves a failure report wrong.
@@ -80,24 +79,12 @@ class MessageRepository:
             )
         return bool(moved)
 
-    def mark_sent(self, message: Message, wamid: str, when: datetime) -> bool:
-        """Store Graph's wamid and move pending to sent in one UPDATE; True if statuses for it are waiting.
-
-        The check for waiting statuses runs inside the same statement, so under the wamid lock it
-        sees every status committed before the lock was taken.
-        """
-        table = Message.__table__.c
-        waiting = (select(func.count()).select_from(MessageStatusEvent)
-                   .where(MessageStatusEvent.whatsapp_message_id == wamid, MessageStatusEvent.applied.is_(False))
-                   .scalar_subquery())
-        statement = (update(Message.__table__).where(table.id == message.id)
-                     .values(whatsapp_message_id=wamid, status="sent", sent_at=when, updated_at=when)
-                     .returning(waiting))
-        count = self.session.execute(statement).scalar()
-        for name, value in (("whatsapp_message_id", wamid), ("status", "sent"), ("sent_at", when),
-                            ("updated_at", when)):
-            set_committed_value(message, name, value)
-        return bool(count)
+    def record_error(self, message_id: uuid.UUID, error: dict, failed_at: datetime | None = None) -> None:
+        """Keep Graph's error on a send; with failed_at, the send failed (not committed)."""
+        values = {"error": error, "updated_at": utcnow()}
+        if failed_at is not None:
+            values.update(status="failed", failed_at=failed_at)
+        self.session.execute(update(Message.__table__).where(Message.__table__.c.id == message_id).values(**values))
 
     def list(self, filters: dict, page: PageRequest) -> Page:
         """Messages matching the filters, newest first."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.repositories.upsert import insert_ignore
 from app.utils.pagination import Page, PageRequest, paginate
+from database.functions import WAMID_LOCK_KEY
 from database.models import MessageStatusEvent, WebhookDelivery, WebhookEvent
 
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "played": 4, "failed": 0}
@@ -49,7 +50,8 @@ class WebhookRepository:
     def lock_wamid(self, wamid: str) -> None:
         """Serialise work on one wamid until commit, so a status and its send never miss each other."""
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:w, 0))"), {"w": wamid})
+            self.session.execute(text(f"SELECT pg_advisory_xact_lock({WAMID_LOCK_KEY.format(wamid=':w')})"),
+                                 {"w": wamid})
 
     def add_status_event(self, values: dict) -> bool:
         """Store a status item once per (wamid, status); False when it was already stored."""

@@ -264,6 +264,8 @@ def test_sends_racing_from_many_threads_stop_exactly_at_the_quota(make_app, emul
     assert codes.count(201) == 50 and codes.count(429) == 30
     assert _line(app, "main").current_daily_count == 50
     assert len(graph_bodies(emulator)) == 50
+    with app.app_context():  # a refused send writes nothing
+        assert db.session.query(Message).count() == 50
 
 
 # -- idempotency -----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Flask-Limiter in memory and on Redis, failing open; readiness of each dependency."""
+"""The rate limiter in memory and on Redis, failing open; readiness of each dependency."""
 import logging
 
 from app.extensions import redis_client
@@ -116,3 +116,15 @@ def test_429_retry_after_reflects_the_window(make_app, auth):
     response = client.get("/api/v1/lines", headers=auth)
     assert response.status_code == 429
     assert 60 < int(response.headers["Retry-After"]) <= 3601
+
+
+def test_the_auth_lockout_is_shared_through_redis(make_app, auth, redis_url):
+    env = {"RATELIMIT_AUTH_FAILURES": "2 per minute", "REDIS_URL": redis_url}
+    first, second = make_app(env), make_app(env)  # two processes, in production
+    with first.app_context():
+        redis_client.get().flushdb()
+    bad = [first.test_client().get("/api/v1/lines", headers={"X-API-Key": f"guess-{i}"}).status_code
+           for i in range(2)]
+    assert bad == [401, 401]
+    refused = second.test_client().get("/api/v1/lines", headers=auth)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from app.graph import GraphAPIError, SendResult
-from app.repositories.message_repo import MessageRepository
+from app.repositories.outbound_repo import OutboundRepository
 from database.connection import db
-from database.models import Message
+from database.models import Message, MessageStatusEvent
 
 LINES = json.dumps([{"id": "main", "phone_number_id": "100000000000001", "max_daily_messages": 10}])
 
@@ -24,7 +24,7 @@ class FakeGraph:
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
-        return answer
+        return answer() if callable(answer) else answer
 
 
 @pytest.fixture
@@ -53,6 +53,31 @@ def test_a_graph_answer_that_leaves_delivery_unknown_keeps_the_record_pending(fa
         assert app.test_client().get("/api/v1/lines/main", headers=auth).get_json()["current_daily_count"] == 1
 
 
+def test_a_status_webhook_processed_before_graph_answers_is_applied_to_the_send(fake_graph, auth):
+    """Meta's delivered status can be stored and processed before Graph's answer is recorded."""
+    from tests.helpers import drain, post_webhook, status_item, webhook
+
+    app, graph = fake_graph
+
+    def answer_after_the_webhook():
+        payload = webhook([{"statuses": [status_item("wamid.EARLY", "delivered")]}], phone_number_id="100000000000001")
+        assert post_webhook(app.test_client(), payload).status_code == 200
+        drain(app)
+        with app.app_context():  # stored, but no message had the wamid yet
+            [event] = db.session.query(MessageStatusEvent).all()
+            assert event.applied is False
+        return SendResult(wamid="wamid.EARLY", wa_id="16505551234", input="+16505551234", message_status=None, raw={})
+
+    graph.answers.append(answer_after_the_webhook)
+    response = _send(app, auth)
+    assert response.status_code == 201 and response.get_json()["status"] == "delivered"
+    with app.app_context():
+        [message] = db.session.query(Message).all()
+        assert message.whatsapp_message_id == "wamid.EARLY" and message.status == "delivered"
+        assert message.delivered_at is not None and message.sent_at is not None
+        assert db.session.query(MessageStatusEvent).one().applied is True
+
+
 def test_database_failure_after_graph_accepted_never_leads_to_a_second_send(fake_graph, auth, monkeypatch):
     app, graph = fake_graph
     graph.answers += [SendResult(wamid="wamid.ACCEPTED", wa_id="16505551234", input="+16505551234",
@@ -61,7 +86,7 @@ def test_database_failure_after_graph_accepted_never_leads_to_a_second_send(fake
     def broken(self, *args, **kwargs):
         raise OperationalError("UPDATE messages", {}, Exception("connection lost"))
 
-    monkeypatch.setattr(MessageRepository, "mark_sent", broken)
+    monkeypatch.setattr(OutboundRepository, "mark_sent", broken)
     monkeypatch.setattr("app.api.messages.services.time.sleep", lambda s: None)
     first = _send(app, auth, key="k-db")
     assert first.status_code == 503

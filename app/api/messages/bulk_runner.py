@@ -25,6 +25,7 @@ from app.repositories.line_repo import LineRepository
 from app.repositories.upsert import upsert_outbound_contacts
 from app.utils.time import utc_today
 from database.connection import db
+from database.functions import WAMID_LOCK_KEY
 from database.models import BulkJob, Contact, Message, MessageStatusEvent, MessagingLine
 from database.types import utcnow
 
@@ -147,7 +148,9 @@ def record(line: MessagingLine, outcomes: list[Outcome]) -> None:
     now, today = utcnow(), utc_today()
     sent = [o for o in outcomes if o.wamid]
     if sent and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(w, 0)) FROM unnest(CAST(:ws AS text[])) AS w"),
+        # nosec B608 below: the only interpolation is the constant lock-key expression; wamids are bound.
+        db.session.execute(text(f"SELECT pg_advisory_xact_lock({WAMID_LOCK_KEY.format(wamid='w')}) "  # nosec B608
+                                "FROM unnest(CAST(:ws AS text[])) AS w"),
                            {"ws": sorted(o.wamid for o in sent)})
     rows, refused = [], 0
     for o in outcomes:

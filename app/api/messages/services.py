@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from app.api.lines.services import LineService, line_access_token
@@ -15,16 +16,16 @@ from app.api.media.links import materialize_link
 from app.api.messages.builders import MEDIA_TYPES, build_for_type, graph_native_body
 from app.api.messages.idempotency import IdempotencyService, request_fingerprint
 from app.api.webhooks.statuses import apply_pending_statuses
-from app.errors import AppError, ContactBlocked, NotFound, ValidationError, WhatsAppAPIError
+from app.errors import ContactBlocked, NotFound, ServiceUnavailable, ValidationError, WhatsAppAPIError
 from app.extensions import get_graph_client
 from app.graph import GraphAPIError
 from app.private.phone import normalize_phone
 from app.repositories.contact_repo import ContactRepository
 from app.repositories.message_repo import MessageRepository
-from app.repositories.upsert import upsert_outbound_contact
+from app.repositories.outbound_repo import OutboundRepository, PendingSend
 from app.repositories.webhook_repo import WebhookRepository
 from app.utils.pagination import PageRequest
-from app.utils.time import iso
+from app.utils.time import iso, utc_today
 from database.connection import db
 from database.models import Message
 from database.types import utcnow
@@ -87,6 +88,7 @@ class MessageService:
         self.lines = lines or LineService(self.session)
         self.messages = messages or MessageRepository(self.session)
         self.contacts = contacts or ContactRepository(self.session)
+        self.outbound = OutboundRepository(self.session)
         self._graph = graph
         self._graph_called = False
         self._claim = None
@@ -133,9 +135,8 @@ class MessageService:
         if current_app.config["MEDIA_UPLOAD_LINKS"] and body.get("type") in MEDIA_TYPES:
             line = self.lines.resolve_for_send(line_id)
             self._refuse_blocked(to)  # don't fetch a link for a message that cannot go out
-            body = materialize_link(line, body, self._token(line), self.graph)
-        message, line, reserved_on = self._record_pending(line_id, to, body)
-        self._call_graph(line, message, reserved_on)
+            body = materialize_link(line, body, line_access_token(line.line_id), self.graph)
+        message = self._call_graph(self._record_pending(line_id, to, body))
         return SendOutcome(201, message_to_dict(message))
 
     def _build(self, message_type: str | None, payload: dict) -> tuple[str, str | None, dict]:
@@ -153,80 +154,83 @@ class MessageService:
             self.session.rollback()
             raise ContactBlocked(f"{to} is blocked; unblock the contact to message it.", {"phone_number": to})
 
-    def _record_pending(self, line_id: str | None, to: str, body: dict):
-        """Contact check, the pending row and a quota unit, committed together before the Graph call.
+    def _record_pending(self, line_id: str | None, to: str, body: dict) -> PendingSend:
+        """A quota unit, the contact and the pending row, committed together before the Graph call.
 
-        The quota UPDATE comes last: it locks the line's row, and every send on that line waits
-        for the lock, so it is held only for the commit.
+        A crash from here on leaves a trace, not nothing. When nothing could be written, reads
+        find out why: 409 blocked, 404 unknown line, 409 inactive line, 429 quota used up.
         """
         line_id = line_id or current_app.config.get("DEFAULT_LINE_ID")
-        if upsert_outbound_contact(self.session, to, line_id, utcnow()):
+        if not line_id:
+            raise NotFound("No line_id was given and no DEFAULT_LINE_ID is configured.", {"line_id": "is required"})
+        claim = self._claim.row if self._claim is not None else None
+        for _ in range(2):
+            pending = self.outbound.record_pending(line_id=line_id, phone_number=to, body=body, today=utc_today(),
+                                                   now=utcnow(), claim_id=claim.id if claim is not None else None)
+            if pending is not None:
+                break
+            self._refuse_blocked(to)
+            self.lines.reserve_for_send(line_id)  # raises 404, 409 or 429
+            # Nothing is wrong any more (a unit was given back, the day turned): give this one back, retry.
             self.session.rollback()
-            raise ContactBlocked(f"{to} is blocked; unblock the contact to message it.", {"phone_number": to})
-        try:
-            message = self.messages.insert(
-                line_id=line_id, phone_number=to, message_type=body["type"], direction="outbound",
-                status="pending", content=body, reply_to=(body.get("context") or {}).get("message_id"),
-            )
-            line, reserved_on = self.lines.reserve_for_send(line_id)
-        except (IntegrityError, AppError) as exc:
-            self.session.rollback()
-            if isinstance(exc, AppError):
-                raise
-            self.lines.resolve_for_send(line_id)  # an unknown line: raises 404 (or 409)
-            raise
-        if self._claim is not None:
-            self._claim.row.message_id = message.id  # a retry after a crash can tell what happened
-        # Committed before the Graph call: a crash from here on leaves a trace, not nothing.
-        self.session.commit()
-        return message, line, reserved_on
+        else:
+            raise ServiceUnavailable("The send could not be recorded; retry.", {"line_id": line_id})
+        if claim is not None:
+            set_committed_value(claim, "message_id", pending.message.id)
+        return pending
 
-    def _call_graph(self, line, message: Message, reserved_on) -> None:
+    def _call_graph(self, pending: PendingSend) -> Message:
+        """Send the recorded body; the message as it stands after Graph's answer is recorded."""
         self._graph_called = True
+        message = pending.message
         try:
-            result = self.graph.send_message(line.phone_number_id, message.content, token=self._token(line))
+            result = self.graph.send_message(pending.phone_number_id, message.content,
+                                             token=line_access_token(message.line_id))
         except GraphAPIError as exc:
-            self._graph_failed(line, message, reserved_on, exc)
-        self._store_wamid(message, result.wamid)
+            self._graph_failed(pending, exc)
+        return self._store_wamid(message, result.wamid)
 
-    def _store_wamid(self, message: Message, wamid: str) -> None:
+    def _store_wamid(self, message: Message, wamid: str) -> Message:
         """Record Graph's acceptance, retrying a failed commit: losing the wamid would lose the message."""
         for attempt in range(3):
             try:
-                # Under the wamid lock, so a status webhook racing this answer is either applied by its
-                # own processing (it sees the wamid) or left pending and applied here (we see it).
-                WebhookRepository(self.session).lock_wamid(wamid)
-                if self.messages.mark_sent(message, wamid, utcnow()):
-                    apply_pending_statuses(self.session, wamid, message)
-                self.session.commit()
-                return
+                now = utcnow()
+                waiting = self.outbound.mark_sent(message.id, wamid, now)
+                break
             except OperationalError:
                 self.session.rollback()
                 if attempt == 2:
                     log.error("send %s accepted by Graph as %s but could not be recorded", message.id, wamid)
                     raise
                 time.sleep(0.5 * (attempt + 1))
+        message.whatsapp_message_id, message.status, message.sent_at, message.updated_at = wamid, "sent", now, now
+        if not waiting:
+            return message
+        # Statuses that arrived before Graph's answer: applied now, under the wamid lock.
+        WebhookRepository(self.session).lock_wamid(wamid)
+        stored = self.messages.get(message.id)
+        apply_pending_statuses(self.session, wamid, stored)
+        self.session.commit()
+        return stored
 
-    def _graph_failed(self, line, message: Message, reserved_on, exc: GraphAPIError) -> None:
+    def _graph_failed(self, pending: PendingSend, exc: GraphAPIError) -> None:
+        message = pending.message
+        message.error = graph_error_record(exc)
         if exc.delivery_unknown:
             # Meta may have accepted it (a read timeout, a 504, an answer without an id): keep the
             # unit and the pending row, and never resend on our own.
-            message.error = graph_error_record(exc)
+            self.messages.record_error(message.id, message.error)
             self.session.commit()
             log.warning("send %s: delivery unknown (%s); not resending", message.id, type(exc).__name__)
             raise WhatsAppAPIError("WhatsApp's answer left delivery unknown; the message was not resent.",
                                    {**exc.to_details(), "message_id": str(message.id)}) from None
-        else:
-            self.lines.release(line.line_id, reserved_on)
-            message.status, message.failed_at, message.error = "failed", utcnow(), graph_error_record(exc)
-            self.session.commit()
-            log.info("send %s failed at Graph: code=%s fbtrace_id=%s", message.id, exc.code, exc.fbtrace_id)
-            raise WhatsAppAPIError(f"WhatsApp refused the message: {message.error['title']}",
-                                   {**exc.to_details(), "message_id": str(message.id)}) from None
-
-    @staticmethod
-    def _token(line) -> str | None:
-        return line_access_token(line.line_id)
+        self.lines.release(message.line_id, pending.reserved_on)
+        message.status, message.failed_at = "failed", utcnow()
+        self.messages.record_error(message.id, message.error, failed_at=message.failed_at)
+        self.session.commit()
+        log.info("send %s failed at Graph: code=%s fbtrace_id=%s", message.id, exc.code, exc.fbtrace_id)
+        raise WhatsAppAPIError(f"WhatsApp refused the message: {message.error['title']}",
+                               {**exc.to_details(), "message_id": str(message.id)}) from None
 
     # -- reading --------------------------------------------------------------------------
     def get(self, id_or_wamid: str) -> dict:
@@ -249,7 +253,7 @@ class MessageService:
             raise ValidationError("The message was received on no known line.", {"message_id": wamid})
         try:
             self.graph.mark_read(line.phone_number_id, message.whatsapp_message_id,
-                                 typing_indicator=typing_indicator, token=self._token(line))
+                                 typing_indicator=typing_indicator, token=line_access_token(line.line_id))
         except GraphAPIError as exc:
             raise WhatsAppAPIError(f"WhatsApp refused the read receipt: {exc.message}", exc.to_details()) from None
         message.read_at = message.read_at or utcnow()
