@@ -16,7 +16,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, text, update
+import psycopg
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.repositories.line_repo import LineRepository
@@ -25,18 +27,18 @@ from database.models import IdempotencyKey, Message, MessageStatusEvent
 
 # Quota first (it also refuses a blocked recipient), then the contact, then the message: each reads
 # the one before, so nothing is written unless the unit was reserved.
-_RECORD_PENDING = text("""
+_RECORD_PENDING = """
 WITH quota AS (
     UPDATE messaging_lines
-       SET current_daily_count = CASE WHEN last_reset_date = :today THEN current_daily_count + 1 ELSE 1 END,
-           last_reset_date = :today
-     WHERE line_id = :line_id AND is_active AND max_daily_messages > 0
-       AND (last_reset_date IS NULL OR last_reset_date <> :today OR current_daily_count < max_daily_messages)
-       AND NOT EXISTS (SELECT 1 FROM contacts WHERE phone_number = :phone_number AND is_blocked)
+       SET current_daily_count = CASE WHEN last_reset_date = %(today)s THEN current_daily_count + 1 ELSE 1 END,
+           last_reset_date = %(today)s
+     WHERE line_id = %(line_id)s AND is_active AND max_daily_messages > 0
+       AND (last_reset_date IS NULL OR last_reset_date <> %(today)s OR current_daily_count < max_daily_messages)
+       AND NOT EXISTS (SELECT 1 FROM contacts WHERE phone_number = %(phone_number)s AND is_blocked)
  RETURNING phone_number_id
 ), contact AS (
     INSERT INTO contacts (id, phone_number, is_blocked, last_outbound_at, last_line_id, created_at, updated_at)
-    SELECT :contact_id, :phone_number, false, :now, :line_id, :now, :now FROM quota
+    SELECT %(contact_id)s, %(phone_number)s, false, %(now)s, %(line_id)s, %(now)s, %(now)s FROM quota
     ON CONFLICT (phone_number) DO UPDATE
        SET last_outbound_at = EXCLUDED.last_outbound_at, last_line_id = EXCLUDED.last_line_id,
            updated_at = EXCLUDED.updated_at
@@ -44,17 +46,17 @@ WITH quota AS (
 ), message AS (
     INSERT INTO messages (id, line_id, phone_number, message_type, direction, status, content, reply_to,
                           created_at, updated_at)
-    SELECT :message_id, :line_id, :phone_number, :message_type, 'outbound', 'pending', CAST(:content AS json),
-           :reply_to, :now, :now FROM contact
+    SELECT %(message_id)s, %(line_id)s, %(phone_number)s, %(message_type)s, 'outbound', 'pending', CAST(%(content)s AS json),
+           %(reply_to)s, %(now)s, %(now)s FROM contact
  RETURNING id
 ), claim AS (
     UPDATE idempotency_keys SET message_id = (SELECT id FROM message)
-     WHERE id = :claim_id AND EXISTS (SELECT 1 FROM message)
+     WHERE id = %(claim_id)s AND EXISTS (SELECT 1 FROM message)
 )
 SELECT quota.phone_number_id FROM quota JOIN message ON true
-""")
+"""
 
-_MARK_SENT = text("SELECT wamsvc_mark_sent(:message_id, CAST(:wamid AS varchar), :at)")
+_MARK_SENT = "SELECT wamsvc_mark_sent(%(message_id)s, CAST(%(wamid)s AS varchar), %(at)s)"
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,7 @@ class OutboundRepository:
                   "phone_number": values["phone_number"], "contact_id": uuid.uuid4(), "message_id": values["id"],
                   "message_type": values["message_type"], "content": json.dumps(values["content"]),
                   "reply_to": values["reply_to"], "claim_id": claim_id}
-        with self._autocommit() as connection:
-            return connection.execute(_RECORD_PENDING, params).scalar()
+        return self._execute_autocommit(_RECORD_PENDING, params)
 
     def _record_pending_session(self, values: dict, today: date, claim_id) -> str | None:
         session = self.session
@@ -122,8 +123,7 @@ class OutboundRepository:
         its own processing (it sees the wamid) or counted here (it was committed before).
         """
         if self.postgresql:
-            with self._autocommit() as connection:
-                return connection.execute(_MARK_SENT, {"message_id": message_id, "wamid": wamid, "at": at}).scalar()
+            return self._execute_autocommit(_MARK_SENT, {"message_id": message_id, "wamid": wamid, "at": at})
         table = Message.__table__.c
         self.session.execute(update(Message.__table__).where(table.id == message_id)
                              .values(whatsapp_message_id=wamid, status="sent", sent_at=at, updated_at=at))
@@ -132,6 +132,27 @@ class OutboundRepository:
         self.session.commit()
         return waiting
 
-    def _autocommit(self):
-        # A pooled connection of its own: the statement is its own transaction.
-        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    def _execute_autocommit(self, sql: str, params: dict):
+        """Run one statement as its own transaction on a pooled connection; its first value, or None.
+
+        Through psycopg's cursor: SQLAlchemy's execution layer costs about as much CPU as the
+        statement itself here. Errors are wrapped as SQLAlchemy's (OperationalError: 503), and after
+        a disconnect the pool never hands out a dead connection again.
+        """
+        with self.engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            driver.autocommit = True
+            try:
+                with driver.cursor() as cursor:
+                    row = cursor.execute(sql, params).fetchone()
+            except psycopg.Error as exc:
+                if self.engine.dialect.is_disconnect(exc, driver, None):
+                    # As SQLAlchemy does on a disconnect: this connection, and every other one the
+                    # pool holds (a restarted server dropped them all), are replaced.
+                    connection.invalidate(exc)
+                    self.engine.dispose(close=False)
+                raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+            finally:
+                if not driver.closed:
+                    driver.autocommit = False
+            return row[0] if row else None

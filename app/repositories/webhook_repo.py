@@ -4,12 +4,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import and_, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.repositories.upsert import insert_ignore
 from app.utils.pagination import Page, PageRequest, paginate
 from database.functions import WAMID_LOCK_KEY
+from database.types import utcnow
 from database.models import MessageStatusEvent, WebhookDelivery, WebhookEvent
 
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "played": 4, "failed": 0}
@@ -22,9 +23,13 @@ class WebhookRepository:
         self.session = session
 
     # -- events -----------------------------------------------------------------------------
-    def add(self, event: WebhookEvent) -> WebhookEvent:
-        self.session.add(event)
-        return event
+    def insert_event(self, **values) -> uuid.UUID:
+        """INSERT one event in a single statement (no unit-of-work flush); its id."""
+        now = utcnow()
+        event_id = uuid.uuid4()
+        self.session.execute(insert(WebhookEvent.__table__).values(id=event_id, created_at=now, updated_at=now,
+                                                                   **values))
+        return event_id
 
     def get(self, event_id: uuid.UUID) -> WebhookEvent | None:
         return self.session.get(WebhookEvent, event_id)

@@ -170,3 +170,27 @@ def test_a_recent_in_flight_key_is_still_refused(fake_graph, auth):
         row.updated_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
     assert _send(app, auth, key="k-fresh").status_code == 409 and graph.calls == 0
+
+
+def test_connections_dropped_by_the_database_cost_one_503_then_sends_work(make_app, auth, postgres_url):
+    """A PostgreSQL restart drops every pooled connection: one send gets 503, the pool is renewed."""
+    import psycopg
+
+    app = make_app({"MESSAGING_LINES": LINES, "TEST_DATABASE_URL": postgres_url})
+    graph = FakeGraph(*[SendResult(wamid=f"wamid.R{n}", wa_id="16505551234", input="+16505551234",
+                                   message_status=None, raw={}) for n in range(3)])
+    app.extensions["graph_client"] = graph
+    assert _send(app, auth).status_code == 201
+    with app.app_context():  # the pool holds several connections, as a busy process's does
+        held = [db.engine.connect() for _ in range(3)]
+        for connection in held:
+            connection.close()
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    dropped = _send(app, auth)
+    assert dropped.status_code == 503 and dropped.get_json()["details"] == {"dependency": "database"}
+    assert [_send(app, auth).status_code for _ in range(2)] == [201, 201]
+    assert graph.calls == 3
+    with app.app_context():
+        assert db.session.query(Message).filter(Message.status == "sent").count() == 3

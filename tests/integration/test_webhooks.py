@@ -406,6 +406,21 @@ def test_one_bad_item_does_not_stop_the_others_and_retry_completes(hook_app, aut
     assert _count(hook_app, Message) == 2
 
 
+def test_items_applied_before_a_failing_one_are_kept_once(hook_app, auth):
+    """The first pass applies items together; when a later one fails it is rolled back and redone."""
+    goods = [{"from": "16505551234", "id": f"wamid.A{n}", "timestamp": "1760000000", "type": "text",
+              "text": {"body": "ok"}} for n in range(3)]
+    bad = {"id": "wamid.ZBAD", "type": "text"}  # sorts last; no "from"
+    statuses = [status_item("wamid.A0", "read")]
+    response = post_webhook(hook_app.test_client(), webhook([{"messages": [*goods, bad], "statuses": statuses}]))
+    drain(hook_app)
+    event = hook_app.test_client().get(f"/api/v1/webhooks/events/{response.get_json()['event_id']}",
+                                       headers=auth).get_json()
+    assert event["processed"] is False and "wamid.ZBAD" in event["error_message"]
+    assert "wamid.A" not in event["error_message"]
+    assert _count(hook_app, Message) == 3 and _count(hook_app, MessageStatusEvent) == 1
+
+
 def test_events_api_filters_and_404(hook_app, auth):
     client = hook_app.test_client()
     post_webhook(client, webhook([inbound_text("wamid.F1")]))

@@ -52,8 +52,8 @@ class MetaWebhook(Resource):
             raise ValidationError("The webhook body is not valid JSON.", {"body": "is not valid JSON"}) from None
         if not isinstance(payload, dict):
             raise ValidationError("The webhook body must be a JSON object.", {"body": "must be a JSON object"})
-        event = WebhookService().receive(raw, payload)
-        return {"status": "received", "event_id": str(event.id)}
+        event_id = WebhookService().receive(raw, payload)
+        return {"status": "received", "event_id": str(event_id)}
 
 
 @ns.route("/events")
