@@ -87,7 +87,7 @@ def build_limiter(app: Flask) -> RequestLimiter:
         verdict = limiter.check(rate_limit_key(), client_address())
         g.auth_lockout = verdict.locked_out_for  # read by require_auth, saving it a second round trip
         if verdict.retry_after:
-            raise RateLimited("Too many requests for this API key; slow down.",
+            raise RateLimited("Too many requests; retry after the Retry-After seconds.",
                               headers={"Retry-After": str(verdict.retry_after)})
 
     return limiter

@@ -24,6 +24,8 @@ adapter = requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=32)
 session.mount("http://", adapter)
 
 with engine.begin() as connection:
+    # gunicorn's workers import this at once; concurrent CREATE TABLE IF NOT EXISTS can still collide.
+    connection.execute(text("SELECT pg_advisory_xact_lock(7100)"))
     connection.execute(text("CREATE TABLE IF NOT EXISTS baseline_messages (id bigserial PRIMARY KEY, wamid text, body jsonb)"))
     connection.execute(text("CREATE TABLE IF NOT EXISTS baseline_webhooks (id bigserial PRIMARY KEY, body text)"))
 

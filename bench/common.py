@@ -182,6 +182,14 @@ def run_load(name: str, make_call: Callable[[requests.Session, int], requests.Re
     return result
 
 
+def require_clean(*results: LoadResult) -> bool:
+    """False (and a line saying so) when a run had errors: its throughput is not comparable."""
+    failed = [r for r in results if r.errors]
+    for result in failed:
+        print(f"INVALID: {result.name} had {result.errors} failed requests {result.statuses}; no ratio from it")
+    return not failed
+
+
 def median_result(name: str, runs: list[LoadResult]) -> LoadResult:
     """Combine repeated runs: median throughput, pooled latencies."""
     merged = LoadResult(name)

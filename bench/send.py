@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     API_KEY, emulator_command, free_port, gunicorn_command, median_result, migrate, process, reset_database,
-    run_load, service_env, start_services,
+    require_clean, run_load, service_env, start_services,
 )
 
 TARGET = 0.7
@@ -76,6 +76,8 @@ def main() -> int:
           f"{args.concurrency} client threads, {args.rounds} x {args.duration:.0f}s rounds")
     print(baseline.line())
     print(service.line())
+    if not require_clean(baseline, service):
+        return 1
     print(f"throughput ratio service/baseline: {ratio:.2f} (target >= {TARGET})")
     return 0
 

@@ -1,14 +1,17 @@
 """Contacts, keyed by the normalised phone number."""
 from __future__ import annotations
 
+import uuid
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.utils.pagination import Page, PageRequest, paginate
 from database.models import Contact
+from database.types import utcnow
 
 SEARCHED_COLUMNS = (Contact.display_name, Contact.profile_name, Contact.phone_number)
 
@@ -47,6 +50,28 @@ class ContactRepository:
 
     def delete(self, contact: Contact) -> None:
         self.session.delete(contact)
+
+    def lock_many(self, phone_numbers: list[str]) -> None:
+        """Create any missing contacts and lock all of them until commit, in phone-number order.
+
+        Inbound messages read a contact, then write it (names, last_seen): the lock makes two
+        events for one sender take turns, so the later message's time is never overwritten by the
+        earlier one. Sorted, so two events locking the same senders can never deadlock.
+        """
+        numbers = sorted(set(phone_numbers))
+        if not numbers:
+            return
+        now = utcnow()
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.session.execute(insert(Contact.__table__).values([
+            {"id": uuid.uuid4(), "phone_number": number, "is_blocked": False, "created_at": now, "updated_at": now}
+            for number in numbers
+        ]).on_conflict_do_nothing(index_elements=["phone_number"]))
+        locked = select(Contact).where(Contact.phone_number.in_(numbers)).order_by(Contact.phone_number)
+        if dialect == "postgresql":
+            locked = locked.with_for_update()
+        self.session.scalars(locked.execution_options(populate_existing=True)).all()
 
     def get_or_create(self, phone_number: str) -> Contact:
         """The contact for this number, created if missing; safe when two requests race."""

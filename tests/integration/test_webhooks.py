@@ -295,6 +295,52 @@ def test_concurrent_duplicates_on_postgres_process_each_item_once(make_app, post
         assert len(events) == 8 and all(e.processed and e.error_message is None for e in events)
 
 
+def test_concurrent_messages_from_one_sender_never_move_the_contact_backwards(make_app, postgres_url, monkeypatch):
+    """Two events for one sender processed at once: the newer message's time and name win, every time."""
+    import time
+
+    from app.api.webhooks import inbound
+    from app.repositories.webhook_repo import WebhookRepository
+    from app.utils.time import from_unix
+
+    apply_profile = inbound.apply_profile
+
+    def slow_apply_profile(*args):  # a slow worker: both would read the contact before either writes
+        time.sleep(0.2)
+        apply_profile(*args)
+
+    monkeypatch.setattr(inbound, "apply_profile", slow_apply_profile)
+    app = make_app({"MESSAGING_LINES": META_LINES, "TEST_DATABASE_URL": postgres_url})
+    for round_ in range(3):
+        sender = f"1650555{7000 + round_}"
+        ids = []
+        with app.app_context():
+            db.session.add(Contact(phone_number=sender, is_blocked=False))  # known: no insert to wait on
+            for n, (stamp, name) in enumerate(((1_760_000_000, "Old"), (1_760_000_100, "New"))):
+                payload = webhook([inbound_text(f"wamid.RACE{round_}.{n}", sender=sender, name=name,
+                                                timestamp=stamp)])
+                ids.append(WebhookRepository(db.session).insert_event(
+                    event_type="messages", line_id="meta", phone_number_id=META_PNID, payload=payload,
+                    raw_body=meta_json(payload).decode(), body_sha256="x", processed=False, retry_count=0))
+            db.session.commit()
+        barrier = threading.Barrier(2)
+
+        def process(event_id):
+            with app.app_context():
+                barrier.wait()
+                WebhookService().process(event_id)
+
+        threads = [threading.Thread(target=process, args=(event_id,)) for event_id in reversed(ids)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            contact = db.session.scalar(select(Contact).where(Contact.phone_number == sender))
+            assert contact.last_seen == from_unix("1760000100") and contact.profile_name == "New"
+            assert _count(app, Message, Message.phone_number == sender) == 2
+
+
 # -- statuses ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("order", list(itertools.permutations(["sent", "delivered", "read"])))
 def test_every_order_of_statuses_ends_read(hook_app, order):

@@ -15,6 +15,7 @@ from app.api.webhooks.inbound import record_inbound
 from app.api.webhooks.statuses import record_status
 from app.errors import Forbidden, NotFound
 from app.jobs import enqueue
+from app.repositories.contact_repo import ContactRepository
 from app.repositories.line_repo import LineRepository
 from app.repositories.webhook_repo import WebhookRepository
 from app.utils.pagination import PageRequest
@@ -66,6 +67,12 @@ def _status_wamids(payload: dict) -> set[str]:
     return {item["id"] for change in _changes(payload) if change.get("field") == "messages"
             for item in (change.get("value") or {}).get("statuses") or []
             if isinstance(item, dict) and isinstance(item.get("id"), str)}
+
+
+def _senders(payload: dict) -> list[str]:
+    return [item["from"] for change in _changes(payload) if change.get("field") == "messages"
+            for item in (change.get("value") or {}).get("messages") or []
+            if isinstance(item, dict) and isinstance(item.get("from"), str) and item["from"]]
 
 
 def process_event_job(event_id: str) -> None:
@@ -149,6 +156,7 @@ class WebhookService:
         # theirs), so two transactions touching the same wamids can never deadlock.
         for wamid in sorted(_status_wamids(event.payload or {})):
             self.repo.lock_wamid(wamid)
+        ContactRepository(self.session).lock_many(_senders(event.payload or {}))
         for change in _changes(event.payload or {}):
             if change.get("field") != "messages":
                 continue  # stored and acknowledged; nothing to apply
