@@ -115,6 +115,18 @@ def register_job_commands(app: Flask) -> None:
         due = DeliveryService().resume_due(min_age)
         click.echo(f"re-queued {due} pending forward(s)")
 
+    bulk = AppGroup("bulk", help="Bulk send maintenance.")
+    app.cli.add_command(bulk)
+
+    @bulk.command("sweep")
+    @click.option("--min-age", default=600.0, show_default=True,
+                  help="Seconds a recipient may stay 'sending' before its worker is presumed stopped.")
+    def bulk_sweep_command(min_age: float):
+        """Record recipients a stopped worker left 'sending' as delivery unknown; finish their jobs."""
+        from app.api.messages.bulk_runner import sweep_stranded
+
+        click.echo(f"settled {sweep_stranded(min_age)} stranded recipient(s)")
+
     @app.cli.command("cleanup")
     def cleanup_command():
         """Delete expired idempotency keys."""

@@ -271,4 +271,7 @@ class BulkJob(BaseModel):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_bulk_jobs_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_bulk_jobs_created_at_id", "created_at", "id"),
+        Index("ix_bulk_jobs_state", "state"),  # the stranded-recipient sweep reads running jobs
+    )

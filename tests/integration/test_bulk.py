@@ -228,3 +228,59 @@ def test_redis_pacer_reserves_recipient_slots_without_errors(redis_url):
              for _ in range(PAIR_BURST + 1)]
     assert all(w < 0.05 for w in waits[:PAIR_BURST]) and 5.5 < waits[-1] <= 6.0
     assert client.pttl("wamsvc:pace:pair:l:r") > 0
+
+
+def test_recipients_a_stopped_worker_left_sending_are_settled_as_delivery_unknown(bulk_app, auth):
+    from datetime import timedelta
+
+    from database.models import BulkJob
+    from database.types import utcnow
+
+    with bulk_app.app_context():
+        job = BulkJob(line_id="main", message_type="text", request={}, principal="key:test", state="running",
+                      total=3, rejected=[])
+        db.session.add(job)
+        db.session.flush()
+        old, recent = utcnow() - timedelta(minutes=15), utcnow()
+        for n, (state, at) in enumerate((("sending", old), ("sending", recent), ("done", old))):
+            db.session.add(Message(line_id="main", phone_number=f"1650555{4000 + n}", message_type="text",
+                                   direction="outbound", status="pending" if state == "sending" else "sent",
+                                   content={}, bulk_id=job.id, bulk_state=state, created_at=at, updated_at=at))
+        db.session.commit()
+        job_id = job.id
+    result = bulk_app.test_cli_runner().invoke(args=["bulk", "sweep", "--min-age", "600"])
+    assert result.exit_code == 0 and "settled 1 stranded" in result.output
+    with bulk_app.app_context():
+        swept = db.session.scalar(select(Message).where(Message.phone_number == "16505554000"))
+        assert swept.bulk_state == "done" and swept.status == "pending" and swept.error["delivery_unknown"] is True
+        assert db.session.get(BulkJob, job_id).state == "running"  # the recent one may still be in flight
+    assert bulk_app.test_cli_runner().invoke(args=["bulk", "sweep", "--min-age", "0"]).exit_code == 0
+    progress = _progress(bulk_app, auth, job_id)
+    assert progress["state"] == "completed"
+    with bulk_app.app_context():  # never resent: nothing went to Graph
+        assert db.session.scalar(select(func.count()).select_from(Message).where(
+            Message.bulk_id == job_id, Message.whatsapp_message_id.is_not(None))) == 0
+
+
+def test_a_line_deactivated_during_a_bulk_send_fails_the_rest_as_line_inactive(bulk_app):
+    from sqlalchemy import update
+
+    from app.api.messages.bulk_runner import prepare
+    from app.repositories.line_repo import LineRepository
+    from database.models import BulkJob
+
+    with bulk_app.app_context():
+        line = LineRepository(db.session).get("main")  # loaded when the run started
+        job = BulkJob(line_id="main", message_type="text", request={}, principal="key:test", state="running",
+                      total=2, rejected=[])
+        db.session.add(job)
+        db.session.flush()
+        batch = [Message(line_id="main", phone_number=f"1650555{4100 + n}", message_type="text",
+                         direction="outbound", status="pending", content={}, bulk_id=job.id, bulk_state="sending")
+                 for n in range(2)]
+        db.session.add_all(batch)
+        db.session.commit()
+        with db.engine.begin() as other:  # an operator deactivates the line meanwhile
+            other.execute(update(MessagingLine).where(MessagingLine.line_id == "main").values(is_active=False))
+        assert prepare(line, batch) == []
+        assert {m.error["code"] for m in batch} == {"LINE_INACTIVE"} and {m.status for m in batch} == {"failed"}

@@ -11,6 +11,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, text, update
@@ -32,6 +33,8 @@ from database.types import utcnow
 log = logging.getLogger(__name__)
 LINE_BACKOFF_CODES = {4, 80007, 130429}  # throughput: the whole line waits
 PAIR_RATE_CODE = 131056                  # pair rate: only that recipient waits
+# A claimed recipient still 'sending' after this long was left by a worker that stopped.
+STRANDED_AFTER_SECONDS = 600.0
 
 
 @dataclass
@@ -129,6 +132,8 @@ def prepare(line: MessagingLine, batch: list[Message]) -> list[Message]:
             candidates.append(message)
     granted = LineRepository(db.session).reserve_many(line.line_id, today, len(candidates)) if candidates else 0
     ready, over = candidates[:granted], candidates[granted:]
+    if over:
+        db.session.refresh(line)  # refused because the quota is used up, or was the line deactivated?
     for message in over:
         error = ({"code": "QUOTA_EXCEEDED", "title": "The line's daily quota is used up",
                   "limit": line.max_daily_messages} if line.is_active
@@ -174,6 +179,30 @@ def record(line: MessagingLine, outcomes: list[Outcome]) -> None:
         for wamid in list(waiting):
             apply_pending_statuses(db.session, wamid)
     db.session.commit()
+
+
+def sweep_stranded(older_than: float = STRANDED_AFTER_SECONDS) -> int:
+    """Recipients a dead worker left 'sending' for longer than older_than seconds; how many were settled.
+
+    Graph may have their messages, so they are never resent: each is recorded as delivery unknown
+    (status stays pending, its quota unit stays used), and a job with nothing left is completed.
+    A live worker that records a result later still wins: its update sets the row by id.
+    """
+    cutoff, now = utcnow() - timedelta(seconds=older_than), utcnow()
+    error = {"delivery_unknown": True, "retryable": False,
+             "title": "The bulk worker stopped before WhatsApp's answer was recorded; not resent"}
+    settled = 0
+    for bulk_id in list(db.session.scalars(select(BulkJob.id).where(BulkJob.state == "running"))):
+        settled += db.session.execute(
+            update(Message).where(Message.bulk_id == bulk_id, Message.bulk_state == "sending",
+                                  Message.updated_at < cutoff)
+            .values(bulk_state="done", error=error, updated_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        finish(bulk_id)
+    if settled:
+        log.warning("bulk: %d recipient(s) left 'sending' by a stopped worker recorded as delivery unknown", settled)
+    return settled
 
 
 def finish(bulk_id: uuid.UUID) -> None:
