@@ -284,3 +284,21 @@ def test_a_line_deactivated_during_a_bulk_send_fails_the_rest_as_line_inactive(b
             other.execute(update(MessagingLine).where(MessagingLine.line_id == "main").values(is_active=False))
         assert prepare(line, batch) == []
         assert {m.error["code"] for m in batch} == {"LINE_INACTIVE"} and {m.status for m in batch} == {"failed"}
+
+
+def test_a_cancel_landing_as_the_run_starts_is_not_overwritten(bulk_app):
+    from sqlalchemy import update
+
+    from app.api.messages.bulk_runner import run_bulk
+    from database.models import BulkJob
+
+    with bulk_app.app_context():
+        job = BulkJob(line_id="main", message_type="text", request={}, principal="key:test", state="queued",
+                      total=0, rejected=[])
+        db.session.add(job)
+        db.session.commit()  # the run has read the job as queued ...
+        with db.engine.begin() as other:  # ... when the cancel commits
+            other.execute(update(BulkJob).where(BulkJob.id == job.id).values(state="cancelled"))
+        run_bulk(str(job.id))
+        db.session.refresh(job)
+        assert job.state == "cancelled" and job.started_at is None

@@ -110,8 +110,8 @@ class BulkService:
             .values(bulk_state="cancelled", status="failed", failed_at=now, updated_at=now,
                     error={"code": "CANCELLED", "title": "The bulk send was cancelled before this message went out"})
             .execution_options(synchronize_session=False))
-        if job.state in ("queued", "running"):
-            job.state, job.finished_at = "cancelled", now
+        self.session.execute(update(BulkJob).where(BulkJob.id == job.id, BulkJob.state.in_(("queued", "running")))
+                             .values(state="cancelled", finished_at=now).execution_options(synchronize_session=False))
         self.session.commit()
         return self.get(bulk_id)
 

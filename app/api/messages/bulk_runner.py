@@ -53,8 +53,13 @@ def run_bulk(bulk_id: str) -> None:
     if job is None or job.state in ("cancelled", "completed"):
         return
     if job.state == "queued":
-        job.state, job.started_at = "running", utcnow()
+        # Conditional, so a cancel that lands at this instant is never overwritten.
+        db.session.execute(update(BulkJob).where(BulkJob.id == job.id, BulkJob.state == "queued")
+                           .values(state="running", started_at=utcnow()).execution_options(synchronize_session=False))
         db.session.commit()
+        db.session.refresh(job)
+        if job.state != "running":
+            return
     line = LineRepository(db.session).get(job.line_id)
     sender = BulkSender(line, build_pacer(redis_client.get()))
     size = current_app.config["BULK_BATCH_SIZE"]
@@ -209,10 +214,9 @@ def finish(bulk_id: uuid.UUID) -> None:
     """Mark the job completed once nothing is queued or in flight."""
     remaining = db.session.scalar(select(Message.id).where(
         Message.bulk_id == bulk_id, Message.bulk_state.in_(("queued", "sending"))).limit(1))
-    job = db.session.get(BulkJob, bulk_id)
-    db.session.refresh(job)
-    if remaining is None and job.state == "running":
-        job.state, job.finished_at = "completed", utcnow()
+    if remaining is None:
+        db.session.execute(update(BulkJob).where(BulkJob.id == bulk_id, BulkJob.state == "running")
+                           .values(state="completed", finished_at=utcnow()).execution_options(synchronize_session=False))
     db.session.commit()
 
 
