@@ -302,3 +302,27 @@ def test_a_cancel_landing_as_the_run_starts_is_not_overwritten(bulk_app):
         run_bulk(str(job.id))
         db.session.refresh(job)
         assert job.state == "cancelled" and job.started_at is None
+
+
+def test_units_refused_after_midnight_are_given_back_to_their_own_day(bulk_app):
+    from datetime import timedelta
+
+    from app.api.messages.bulk_runner import Outcome, record
+    from app.repositories.line_repo import LineRepository
+    from app.utils.time import utc_today
+
+    today = utc_today()
+    with bulk_app.app_context():
+        line = LineRepository(db.session).get("main")
+        line.current_daily_count, line.last_reset_date = 5, today  # today's count, after the rollover
+        messages = [Message(line_id="main", phone_number=f"1650555{4200 + n}", message_type="text",
+                            direction="outbound", status="pending", content={}, bulk_state="sending")
+                    for n in range(2)]
+        db.session.add_all(messages)
+        db.session.commit()
+        refused = [Outcome(m.id, error={"code": 131026, "title": "Undeliverable"}) for m in messages]
+        count = select(MessagingLine.current_daily_count).where(MessagingLine.line_id == "main")
+        record(line, refused, today - timedelta(days=1))  # reserved yesterday: nothing to give back today
+        assert db.session.scalar(count) == 5
+        record(line, [Outcome(messages[0].id, error={"code": 131026, "title": "Undeliverable"})], today)
+        assert db.session.scalar(count) == 4

@@ -11,7 +11,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, text, update
@@ -65,32 +65,34 @@ def run_bulk(bulk_id: str) -> None:
     size = current_app.config["BULK_BATCH_SIZE"]
     with ThreadPoolExecutor(current_app.config["BULK_THREADS"], thread_name_prefix="bulk") as pool:
         in_flight: list = []
+        in_flight_day = utc_today()
         while True:
             # The next batch is claimed and checked while the previous one is still being sent.
             batch = claim(job.id, size)
-            next_flight = [pool.submit(sender.send, m) for m in _prepared(line, batch)] if batch else []
+            next_day = utc_today()  # the quota day its units are reserved on
+            next_flight = [pool.submit(sender.send, m) for m in _prepared(line, batch, next_day)] if batch else []
             if in_flight:
-                _record_with_retry(line, [future.result() for future in in_flight])
-            in_flight = next_flight
+                _record_with_retry(line, [future.result() for future in in_flight], in_flight_day)
+            in_flight, in_flight_day = next_flight, next_day
             if not batch:
                 break
     finish(job.id)
 
 
-def _prepared(line: MessagingLine, batch: list[Message]) -> list[Message]:
+def _prepared(line: MessagingLine, batch: list[Message], today: date) -> list[Message]:
     try:
-        return prepare(line, batch)
+        return prepare(line, batch, today)
     except Exception:
         db.session.rollback()
         _requeue(batch)  # nothing was sent: another round (or worker) takes them again
         raise
 
 
-def _record_with_retry(line: MessagingLine, outcomes: list[Outcome]) -> None:
+def _record_with_retry(line: MessagingLine, outcomes: list[Outcome], reserved_on: date) -> None:
     """Record a sent batch, retrying: its wamids exist nowhere else."""
     for attempt in range(5):
         try:
-            record(line, outcomes)
+            record(line, outcomes, reserved_on)
             return
         except Exception:
             db.session.rollback()
@@ -123,9 +125,9 @@ def claim(bulk_id: uuid.UUID, size: int) -> list[Message]:
     return messages
 
 
-def prepare(line: MessagingLine, batch: list[Message]) -> list[Message]:
-    """Blocked contacts and quota, checked for a whole batch; the rest is returned for sending."""
-    now, today = utcnow(), utc_today()
+def prepare(line: MessagingLine, batch: list[Message], today: date | None = None) -> list[Message]:
+    """Blocked contacts and quota (of the day `today`), checked for a whole batch; the rest is returned."""
+    now, today = utcnow(), today or utc_today()
     numbers = [m.phone_number for m in batch]
     blocked = set(db.session.scalars(select(Contact.phone_number)
                                      .where(Contact.phone_number.in_(numbers), Contact.is_blocked.is_(True))))
@@ -153,9 +155,13 @@ def _fail(message: Message, error: dict, now) -> None:
     message.status, message.error, message.failed_at, message.bulk_state = "failed", error, now, "done"
 
 
-def record(line: MessagingLine, outcomes: list[Outcome]) -> None:
-    """Write a batch's results in one transaction; statuses that raced ahead are applied."""
-    now, today = utcnow(), utc_today()
+def record(line: MessagingLine, outcomes: list[Outcome], reserved_on: date) -> None:
+    """Write a batch's results in one transaction; statuses that raced ahead are applied.
+
+    Refused sends give their units back to the day they were reserved on: after midnight UTC those
+    units are gone with yesterday's count, and today's count is left alone.
+    """
+    now = utcnow()
     sent = [o for o in outcomes if o.wamid]
     if sent and db.session.get_bind().dialect.name == "postgresql":
         # nosec B608 below: the only interpolation is the constant lock-key expression; wamids are bound.
@@ -174,7 +180,7 @@ def record(line: MessagingLine, outcomes: list[Outcome]) -> None:
             refused += 1
         rows.append(row)
     if refused:
-        LineRepository(db.session).release_quota(line.line_id, today, units=refused)
+        LineRepository(db.session).release_quota(line.line_id, reserved_on, units=refused)
     if rows:
         db.session.execute(update(Message), rows)
     if sent:
