@@ -80,6 +80,17 @@ class WebhookRepository:
     def delivery(self, delivery_id: uuid.UUID) -> WebhookDelivery | None:
         return self.session.get(WebhookDelivery, delivery_id)
 
+    def claim_delivery(self, delivery_id: uuid.UUID) -> WebhookDelivery | None:
+        """The delivery, locked until commit; None when another job holds it (or it does not exist).
+
+        SKIP LOCKED on PostgreSQL: two jobs for one delivery (a manual retry racing the scheduled
+        one) never POST at the same time. SQLite has one writer at a time already.
+        """
+        statement = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        return self.session.scalars(statement.execution_options(populate_existing=True)).first()
+
     def list_deliveries(self, filters: dict, page: PageRequest) -> Page:
         statement = select(WebhookDelivery)
         for name in ("state", "line_id"):

@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from app.api.webhooks.forwarding import SIGNATURE_HEADER
 from app.private.signature import verify_whatsapp_signature
@@ -133,3 +133,39 @@ def test_forwarding_does_not_run_inside_metas_request(make_app, receiver, monkey
     release.set()
     drain(app)
     assert len(receiver.requests) == 1
+
+
+def test_two_jobs_for_one_delivery_post_it_once(make_app, receiver, postgres_url):
+    """A manual retry racing the scheduled attempt: one POST; a job whose attempt was made waits."""
+    import uuid
+    from datetime import timedelta
+
+    from app.api.webhooks.forwarding import deliver
+    from database.types import utcnow
+
+    lines = [{"id": "meta", "phone_number_id": META_PNID, "webhook_url": receiver.url}]
+    app = make_app({"MESSAGING_LINES": json.dumps(lines), "TEST_DATABASE_URL": postgres_url})
+    delivery_id = uuid.uuid4()
+    with app.app_context():
+        db.session.add(WebhookDelivery(id=delivery_id, event_key="k:race", line_id="meta", target_url=receiver.url,
+                                       event_kind="message.status", body="{}", state="pending", attempts=0,
+                                       next_attempt_at=utcnow()))
+        db.session.commit()
+        db.session.execute(text("SET lock_timeout = '3s'"))  # a regression fails here instead of hanging
+        with db.engine.connect() as other:  # another job is in the middle of posting it
+            other.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update())
+            deliver(str(delivery_id))
+            assert receiver.requests == []
+            other.rollback()
+        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                           .values(next_attempt_at=utcnow() + timedelta(minutes=5)))
+        db.session.commit()
+        deliver(str(delivery_id))  # the attempt due now was made by the other job: this one waits
+        assert receiver.requests == []
+        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                           .values(next_attempt_at=utcnow()))
+        db.session.commit()
+        deliver(str(delivery_id))
+        deliver(str(delivery_id))  # delivered already: nothing more
+    assert len(receiver.requests) == 1
+    assert _deliveries(app)[0].state == "delivered"

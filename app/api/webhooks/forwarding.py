@@ -55,11 +55,18 @@ def enqueue_deliveries(delivery_ids: list[uuid.UUID]) -> None:
         enqueue(deliver, str(delivery_id))
 
 
+ATTEMPT_EARLY_SLACK = timedelta(seconds=1)  # a scheduled job may fire this much before its time
+
+
 def deliver(delivery_id: str) -> None:
     """Job: POST one delivery; on failure schedule the next attempt, or dead-letter it."""
     repo = WebhookRepository(db.session)
-    delivery = repo.delivery(uuid.UUID(delivery_id))
-    if delivery is None or delivery.state != "pending":
+    delivery = repo.claim_delivery(uuid.UUID(delivery_id))
+    # Not ours now: another job is posting it, it is done, or its next attempt is not due yet
+    # (a second job for it, e.g. a manual retry, already made this attempt).
+    if (delivery is None or delivery.state != "pending"
+            or (delivery.next_attempt_at and delivery.next_attempt_at > utcnow() + ATTEMPT_EARLY_SLACK)):
+        db.session.rollback()
         return
     body = delivery.body.encode()
     headers = {"Content-Type": "application/json", "User-Agent": "whatsapp-api-microservice",
