@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
+from app.repositories.upsert import dialect_insert
 from app.utils.pagination import Page, PageRequest, paginate
 from database.models import Contact
 from database.types import utcnow
@@ -35,9 +36,6 @@ class ContactRepository:
         self.session.add(contact)
         return contact
 
-    def flush(self) -> None:
-        self.session.flush()
-
     def create(self, contact: Contact) -> Contact:
         """Insert a new contact now; Conflict when its number exists (also when two requests race)."""
         try:
@@ -51,7 +49,7 @@ class ContactRepository:
     def delete(self, contact: Contact) -> None:
         self.session.delete(contact)
 
-    def lock_many(self, phone_numbers: list[str]) -> None:
+    def lock_many(self, phone_numbers: Iterable[str]) -> None:
         """Create any missing contacts and lock all of them until commit, in phone-number order.
 
         Inbound messages read a contact, then write it (names, last_seen): the lock makes two
@@ -62,16 +60,14 @@ class ContactRepository:
         if not numbers:
             return
         now = utcnow()
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        self.session.execute(insert(Contact.__table__).values([
+        self.session.execute(dialect_insert(self.session)(Contact.__table__).values([
             {"id": uuid.uuid4(), "phone_number": number, "is_blocked": False, "created_at": now, "updated_at": now}
             for number in numbers
         ]).on_conflict_do_nothing(index_elements=["phone_number"]))
-        locked = select(Contact).where(Contact.phone_number.in_(numbers)).order_by(Contact.phone_number)
-        if dialect == "postgresql":
-            locked = locked.with_for_update()
-        self.session.scalars(locked.execution_options(populate_existing=True)).all()
+        # FOR UPDATE on PostgreSQL; SQLite renders none (its writer lock is already held).
+        locked = (select(Contact).where(Contact.phone_number.in_(numbers)).order_by(Contact.phone_number)
+                  .with_for_update().execution_options(populate_existing=True))
+        self.session.scalars(locked).all()
 
     def get_or_create(self, phone_number: str) -> Contact:
         """The contact for this number, created if missing; safe when two requests race."""

@@ -76,9 +76,7 @@ class LineRepository:
         line = MessagingLine.__table__.c
         query = select(line.current_daily_count, line.last_reset_date, line.max_daily_messages).where(
             line.line_id == line_id, line.is_active.is_(True))
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = self.session.execute(query).first()
+        row = self.session.execute(query.with_for_update()).first()  # SQLite renders no FOR UPDATE
         if row is None:
             return 0
         used = row.current_daily_count if row.last_reset_date == today else 0

@@ -26,9 +26,6 @@ class MediaRepository:
             raise Conflict(f"Media {media.media_id} is already recorded.", {"media_id": media.media_id}) from None
         return media
 
-    def flush(self) -> None:
-        self.session.flush()
-
     def get(self, row_id: uuid.UUID) -> Media | None:
         return self.session.get(Media, row_id)
 

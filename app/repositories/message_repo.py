@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.utils.pagination import Page, PageRequest, paginate
@@ -27,17 +27,6 @@ class MessageRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def add(self, message: Message) -> Message:
-        self.session.add(message)
-        return message
-
-    def insert(self, **values) -> Message:
-        """INSERT one message in a single statement (no unit-of-work flush) and return it."""
-        return self.session.scalars(insert(Message).values(**values).returning(Message)).one()
-
-    def flush(self) -> None:
-        self.session.flush()
 
     def get(self, message_id: uuid.UUID) -> Message | None:
         return self.session.get(Message, message_id)

@@ -7,14 +7,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
+def dialect_insert(session: Session):
+    """The INSERT construct with ON CONFLICT for the session's database (PostgreSQL or SQLite)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def insert_ignore(session: Session, model, values: dict, conflict_columns: list[str]) -> bool:
     """Insert a row unless one with the same conflict columns exists; True when this call inserted it.
 
     Safe across processes: the unique constraint decides, and PostgreSQL makes a concurrent second
     insert wait for the first to commit, then skip.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     table = model.__table__
     statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
                  .returning(table.c.id))
@@ -26,8 +30,7 @@ def upsert_outbound_contact(session: Session, phone_number: str, line_id: str, w
     """Create or touch the recipient's contact in one statement; return whether it is blocked."""
     from database.models import Contact
 
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     table = Contact.__table__
     statement = insert(table).values(
         phone_number=phone_number, is_blocked=False, last_outbound_at=when, last_line_id=line_id,
@@ -45,8 +48,7 @@ def upsert_outbound_contacts(session: Session, phone_numbers: list[str], line_id
 
     if not phone_numbers:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     statement = insert(Contact.__table__).values([
         {"id": uuid.uuid4(), "phone_number": number, "is_blocked": False, "last_outbound_at": when,
          "last_line_id": line_id, "created_at": when, "updated_at": when} for number in sorted(set(phone_numbers))

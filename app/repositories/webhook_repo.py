@@ -84,12 +84,11 @@ class WebhookRepository:
         """The delivery, locked until commit; None when another job holds it (or it does not exist).
 
         SKIP LOCKED on PostgreSQL: two jobs for one delivery (a manual retry racing the scheduled
-        one) never POST at the same time. SQLite has one writer at a time already.
+        one) never POST at the same time. SQLite renders no FOR UPDATE; it has one writer at a time.
         """
-        statement = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
-        if self.session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
-        return self.session.scalars(statement.execution_options(populate_existing=True)).first()
+        statement = (select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                     .with_for_update(skip_locked=True).execution_options(populate_existing=True))
+        return self.session.scalars(statement).first()
 
     def list_deliveries(self, filters: dict, page: PageRequest) -> Page:
         statement = select(WebhookDelivery)

@@ -111,9 +111,7 @@ def _requeue(batch: list[Message]) -> None:
 def claim(bulk_id: uuid.UUID, size: int) -> list[Message]:
     """Take up to `size` queued recipients for this worker (others skip them)."""
     query = (select(Message.id).where(Message.bulk_id == bulk_id, Message.bulk_state == "queued")
-             .order_by(Message.created_at, Message.id).limit(size))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+             .order_by(Message.created_at, Message.id).limit(size).with_for_update(skip_locked=True))
     ids = list(db.session.scalars(query))
     if not ids:
         db.session.commit()

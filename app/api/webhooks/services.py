@@ -63,16 +63,11 @@ def _item_id(item) -> str:
     return str(item.get("id")) if isinstance(item, dict) else ""
 
 
-def _status_wamids(payload: dict) -> set[str]:
-    return {item["id"] for change in _changes(payload) if change.get("field") == "messages"
-            for item in (change.get("value") or {}).get("statuses") or []
-            if isinstance(item, dict) and isinstance(item.get("id"), str)}
-
-
-def _senders(payload: dict) -> list[str]:
-    return [item["from"] for change in _changes(payload) if change.get("field") == "messages"
-            for item in (change.get("value") or {}).get("messages") or []
-            if isinstance(item, dict) and isinstance(item.get("from"), str) and item["from"]]
+def _item_strings(payload: dict, kind: str, key: str) -> set[str]:
+    """The string `key` of every `kind` item ("statuses": their wamids, "messages": their senders)."""
+    return {item[key] for change in _changes(payload) if change.get("field") == "messages"
+            for item in (change.get("value") or {}).get(kind) or []
+            if isinstance(item, dict) and isinstance(item.get(key), str) and item[key]}
 
 
 def process_event_job(event_id: str) -> None:
@@ -154,9 +149,9 @@ class WebhookService:
         value_errors: list = []
         # Every status wamid of the event, locked up front in one order (sorted, as bulk sends lock
         # theirs), so two transactions touching the same wamids can never deadlock.
-        for wamid in sorted(_status_wamids(event.payload or {})):
+        for wamid in sorted(_item_strings(event.payload or {}, "statuses", "id")):
             self.repo.lock_wamid(wamid)
-        ContactRepository(self.session).lock_many(_senders(event.payload or {}))
+        ContactRepository(self.session).lock_many(_item_strings(event.payload or {}, "messages", "from"))
         for change in _changes(event.payload or {}):
             if change.get("field") != "messages":
                 continue  # stored and acknowledged; nothing to apply
